@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/xiaoer-cs/xiaoer/internal/model"
+)
+
+const messageColumns = `id, shop_id, conversation_id, seq, sender, sender_id, client_id, kind, body, meta, created_at`
+
+func scanMessage(row interface{ Scan(...any) error }) (model.Message, error) {
+	var m model.Message
+	var sender, kind string
+	var created int64
+	err := row.Scan(&m.ID, &m.ShopID, &m.ConversationID, &m.Seq, &sender, &m.SenderID, &m.ClientID, &kind,
+		&m.Body, &m.Meta, &created)
+	m.Sender, m.Kind, m.CreatedAt = model.SenderKind(sender), model.MessageKind(kind), fromMillis(created)
+	return m, err
+}
+
+const (
+	findByClientSQL = `SELECT ` + messageColumns + ` FROM messages
+WHERE conversation_id = $1 AND sender = $2 AND sender_id = $3 AND client_id = $4`
+	nextSeqSQL = `UPDATE conversations SET last_seq = last_seq + 1, updated_at = $3
+WHERE id = $1 AND shop_id = $2 RETURNING last_seq`
+	insertMessageSQL = `INSERT INTO messages (shop_id, conversation_id, seq, sender, sender_id, client_id, kind, body, meta, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
+)
+
+// AppendMessage stores a message at the next sequence number of its
+// conversation. It is idempotent on the sender's client id: sending the same
+// client id again returns the stored message and created = false.
+func (db *DB) AppendMessage(ctx context.Context, m model.Message) (stored model.Message, created bool, err error) {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		if m.ClientID != "" {
+			prev, err := scanMessage(tx.QueryRowContext(ctx, findByClientSQL, m.ConversationID, string(m.Sender), m.SenderID, m.ClientID))
+			if err == nil {
+				stored = prev
+				return nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		m.CreatedAt = db.nowTime()
+		if err := tx.QueryRowContext(ctx, nextSeqSQL, m.ConversationID, m.ShopID, toMillis(m.CreatedAt)).Scan(&m.Seq); err != nil {
+			return notFound(err, "append to conversation", m.ConversationID)
+		}
+		if m.Kind == "" {
+			m.Kind = model.KindText
+		}
+		err := tx.QueryRowContext(ctx, insertMessageSQL, m.ShopID, m.ConversationID, m.Seq, string(m.Sender), m.SenderID,
+			m.ClientID, string(m.Kind), m.Body, m.Meta, toMillis(m.CreatedAt)).Scan(&m.ID)
+		if err != nil {
+			return err
+		}
+		stored, created = m, true
+		return nil
+	})
+	if err != nil {
+		return stored, false, fmt.Errorf("store: append message: %w", err)
+	}
+	return stored, created, nil
+}
+
+// MessageQuery selects a page of one conversation's messages. With AfterSeq
+// the page holds the messages after it, oldest first (for catching up after a
+// reconnect); with BeforeSeq the messages before it, newest last (for
+// scrolling back). Without either it holds the newest messages.
+type MessageQuery struct {
+	ShopID         int64
+	ConversationID int64
+	AfterSeq       int64
+	BeforeSeq      int64
+	Limit          int
+}
+
+// ListMessages returns a page of messages in sequence order.
+func (db *DB) ListMessages(ctx context.Context, q MessageQuery) ([]model.Message, error) {
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 100
+	}
+	var rows *sql.Rows
+	var err error
+	switch {
+	case q.AfterSeq > 0:
+		rows, err = db.r.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
+WHERE shop_id = $1 AND conversation_id = $2 AND seq > $3 ORDER BY seq LIMIT $4`, q.ShopID, q.ConversationID, q.AfterSeq, q.Limit)
+	default:
+		before := q.BeforeSeq
+		if before <= 0 {
+			before = 1 << 62
+		}
+		rows, err = db.r.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
+WHERE shop_id = $1 AND conversation_id = $2 AND seq < $3 ORDER BY seq DESC LIMIT $4`, q.ShopID, q.ConversationID, before, q.Limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: list messages: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list messages: %w", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list messages: %w", err)
+	}
+	if q.AfterSeq <= 0 {
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	return out, nil
+}
+
+// SetReadPosition moves an account's read position in a conversation
+// forward; it never moves back.
+func (db *DB) SetReadPosition(ctx context.Context, conversationID, accountID, seq int64) error {
+	const q = `INSERT INTO read_positions (conversation_id, account_id, seq) VALUES ($1, $2, $3)
+ON CONFLICT (conversation_id, account_id) DO UPDATE SET seq = excluded.seq WHERE excluded.seq > read_positions.seq`
+	if _, err := db.w.ExecContext(ctx, q, conversationID, accountID, seq); err != nil {
+		return fmt.Errorf("store: set read position: %w", err)
+	}
+	return nil
+}
+
+// ReadPositions returns each account's read position in a conversation.
+func (db *DB) ReadPositions(ctx context.Context, conversationID int64) (map[int64]int64, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT account_id, seq FROM read_positions WHERE conversation_id = $1`, conversationID)
+	if err != nil {
+		return nil, fmt.Errorf("store: read positions: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int64{}
+	for rows.Next() {
+		var a, s int64
+		if err := rows.Scan(&a, &s); err != nil {
+			return nil, fmt.Errorf("store: read positions: %w", err)
+		}
+		out[a] = s
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,143 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+//go:embed migrations
+var migrationFiles embed.FS
+
+// ErrSchemaTooNew is returned by Migrate when the database was written by a
+// newer xiaoer: running an older binary on it could corrupt data.
+var ErrSchemaTooNew = errors.New("database schema is newer than this binary")
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations lists the embedded migrations of the dialect, in order.
+func (db *DB) migrations() ([]migration, error) {
+	dir := "migrations/" + db.dialect.name()
+	entries, err := fs.ReadDir(migrationFiles, dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || !strings.HasSuffix(e.Name(), ".sql") {
+			return nil, fmt.Errorf("store: bad migration file name %q", e.Name())
+		}
+		body, err := fs.ReadFile(migrationFiles, dir+"/"+e.Name())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{version: v, name: e.Name(), sql: string(body)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	for i, m := range out {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("store: migration %s out of sequence", m.name)
+		}
+	}
+	return out, nil
+}
+
+// LatestSchema is the schema version this binary writes.
+func (db *DB) LatestSchema() int {
+	ms, err := db.migrations()
+	if err != nil {
+		return 0
+	}
+	return len(ms)
+}
+
+// SchemaVersion reads the version the database is at (0 for a new one).
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return 0, fmt.Errorf("store: schema table: %w", err)
+	}
+	var v int
+	err := db.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("store: schema version: %w", err)
+	}
+	return v, nil
+}
+
+// MigrateResult says what Migrate did.
+type MigrateResult struct {
+	From, To int
+	// Backup is the path of the copy taken before migrating, if any.
+	Backup string
+}
+
+// Migrate applies the pending migrations, each in its own transaction. Before
+// changing an existing SQLite database it copies it beside the original. It
+// refuses a database whose schema is newer than the binary.
+func (db *DB) Migrate(ctx context.Context) (MigrateResult, error) {
+	ms, err := db.migrations()
+	if err != nil {
+		return MigrateResult{}, err
+	}
+	cur, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return MigrateResult{}, err
+	}
+	res := MigrateResult{From: cur, To: cur}
+	if cur > len(ms) {
+		return res, fmt.Errorf("store: schema %d, binary knows %d: %w", cur, len(ms), ErrSchemaTooNew)
+	}
+	if cur == len(ms) {
+		return res, nil
+	}
+	if cur > 0 && db.path != "" {
+		res.Backup = fmt.Sprintf("%s.pre-v%d-%s.bak", db.path, len(ms), db.nowTime().UTC().Format("20060102T150405"))
+		if err := db.Backup(ctx, res.Backup); err != nil {
+			return res, fmt.Errorf("store: backup before migrating: %w", err)
+		}
+	}
+	for _, m := range ms[cur:] {
+		err := db.tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
+				m.version, db.nowMillis())
+			return err
+		})
+		if err != nil {
+			return res, fmt.Errorf("store: migration %s: %w", m.name, err)
+		}
+		res.To = m.version
+	}
+	return res, nil
+}
+
+// Backup writes a consistent copy of the SQLite database to path while the
+// database stays in use (VACUUM INTO runs as one read transaction).
+func (db *DB) Backup(ctx context.Context, path string) error {
+	if db.path == "" {
+		return fmt.Errorf("store: backup is for SQLite; use pg_dump for PostgreSQL")
+	}
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("store: backup %s: file exists", path)
+	}
+	if _, err := db.r.ExecContext(ctx, `VACUUM INTO $1`, path); err != nil {
+		return fmt.Errorf("store: backup %s: %w", path, err)
+	}
+	return nil
+}
