@@ -1,0 +1,210 @@
+package nlp
+
+import (
+	"math"
+	"math/rand/v2"
+	"sort"
+)
+
+// Calibration hyperparameters. They describe the product, not a data set:
+// a direct answer should be right at least nine times in ten, a suggestion
+// list should hold the right FAQ at least half the time, and we assume that
+// about a third of buyer messages are about something the FAQ does not cover.
+const (
+	targetAnswerPrecision  = 0.9
+	targetSuggestPrecision = 0.5
+	priorOutOfScope        = 0.35
+	holdOutFAQShare        = 0.2
+	maxHeldOut             = 1500
+	defaultAnswer          = 0.6
+	defaultSuggest         = 0.3
+)
+
+const nSignals = 9
+
+// signals describes how sure a ranking looks, from the scores of its best
+// two FAQs. The calibrator turns them into a probability of being right.
+type signals [nSignals]float64
+
+// signalNames name the signals in explanations, in order.
+var signalNames = [nSignals]string{"bias", "prob", "prob_margin", "cos", "cos_margin", "bm25", "fused_margin", "agree", "known"}
+
+func signalsOf(s *faqScores, top []int) signals {
+	var x signals
+	x[0] = 1
+	if len(top) == 0 {
+		return x
+	}
+	a := top[0]
+	x[1], x[3], x[5] = float64(s.prob[a]), float64(s.cos[a]), float64(s.bm25[a])
+	if len(top) > 1 {
+		b := top[1]
+		x[2] = float64(s.prob[a] - s.prob[b])
+		x[4] = float64(s.cos[a] - s.cos[b])
+		x[6] = float64(s.fused[a] - s.fused[b])
+	} else {
+		x[2], x[4], x[6] = x[1], x[3], float64(s.fused[a])
+	}
+	bestCos := 0
+	for f, v := range s.cos {
+		if v > s.cos[bestCos] {
+			bestCos = f
+		}
+	}
+	if bestCos == a {
+		x[7] = 1
+	}
+	x[8] = float64(s.known)
+	return x
+}
+
+// calibrator is a logistic regression from signals to the probability that
+// the top FAQ is the right answer.
+type calibrator struct {
+	w signals
+}
+
+// defaultCalibrator is used when the FAQ is too small to hold any of it out:
+// hand-set weights that trust a confident classifier backed by a close
+// neighbour.
+var defaultCalibrator = calibrator{w: signals{-4, 2.5, 2, 3, 1, 1, 2, 0.5, 1}}
+
+func (c calibrator) confidence(x signals) float64 {
+	var z float64
+	for i := range x {
+		z += c.w[i] * x[i]
+	}
+	return 1 / (1 + math.Exp(-z))
+}
+
+// heldOut is one calibration example: the signals of a held-out question and
+// whether the engine without it ranked its FAQ first / in the top three.
+type heldOut struct {
+	x          signals
+	top1, top3 bool
+	weight     float64
+}
+
+// calibrate holds out part of the FAQ — one question of many FAQs (in-scope
+// probes) and every question of a fifth of the FAQs (out-of-scope probes) —
+// trains a core on the rest, fits the calibrator on how it does on the held-out
+// questions and picks the thresholds that reach the target precisions.
+func calibrate(qs []questionText, nfaq int) (calibrator, Thresholds) {
+	def := Thresholds{Answer: defaultAnswer, Suggest: defaultSuggest}
+	if nfaq < 5 {
+		return defaultCalibrator, def
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	outFAQ := make([]bool, nfaq)
+	for _, f := range rng.Perm(nfaq)[:max(1, int(float64(nfaq)*holdOutFAQShare))] {
+		outFAQ[f] = true
+	}
+	byFAQ := make([][]int, nfaq)
+	for i, q := range qs {
+		byFAQ[q.faq] = append(byFAQ[q.faq], i)
+	}
+	hold := make([]bool, len(qs))
+	var probeIn, probeOut []int
+	for _, f := range rng.Perm(nfaq) {
+		switch {
+		case outFAQ[f]:
+			for _, i := range byFAQ[f] {
+				hold[i] = true
+			}
+			if len(probeOut) < maxHeldOut/2 {
+				probeOut = append(probeOut, byFAQ[f][rng.IntN(len(byFAQ[f]))])
+			}
+		case len(byFAQ[f]) >= 2 && len(probeIn) < maxHeldOut:
+			i := byFAQ[f][rng.IntN(len(byFAQ[f]))]
+			hold[i] = true
+			probeIn = append(probeIn, i)
+		}
+	}
+	if len(probeIn) < 5 {
+		return defaultCalibrator, def
+	}
+	var train []questionText
+	for i, q := range qs {
+		if !hold[i] {
+			train = append(train, q)
+		}
+	}
+	c := buildCore(train, nfaq)
+	var ex []heldOut
+	probe := func(ids []int, out bool, weight float64) {
+		for _, i := range ids {
+			s := c.score(qs[i].feats)
+			top := s.top(3)
+			h := heldOut{x: signalsOf(&s, top), weight: weight}
+			if !out && len(top) > 0 {
+				h.top1 = top[0] == int(qs[i].faq)
+				for _, t := range top {
+					h.top3 = h.top3 || t == int(qs[i].faq)
+				}
+			}
+			ex = append(ex, h)
+		}
+	}
+	probe(probeIn, false, (1-priorOutOfScope)/float64(len(probeIn)))
+	probe(probeOut, true, priorOutOfScope/float64(max(1, len(probeOut))))
+	cal := fitCalibrator(ex)
+	thr := Thresholds{Calibrated: true}
+	thr.Answer = pickThreshold(ex, cal, func(h heldOut) bool { return h.top1 }, targetAnswerPrecision, 0.5, 0.95)
+	thr.Suggest = pickThreshold(ex, cal, func(h heldOut) bool { return h.top3 }, targetSuggestPrecision, 0.1, thr.Answer)
+	return cal, thr
+}
+
+// fitCalibrator fits weighted logistic regression by gradient descent, with a
+// little L2 so that a small FAQ cannot produce extreme weights.
+func fitCalibrator(ex []heldOut) calibrator {
+	c := defaultCalibrator
+	var wsum float64
+	for _, h := range ex {
+		wsum += h.weight
+	}
+	const l2, lr = 0.001, 2.0
+	for it := 0; it < 400; it++ {
+		var grad signals
+		for _, h := range ex {
+			y := 0.0
+			if h.top1 {
+				y = 1
+			}
+			g := (c.confidence(h.x) - y) * h.weight / wsum
+			for i := range grad {
+				grad[i] += g * h.x[i]
+			}
+		}
+		for i := range c.w {
+			c.w[i] -= lr * (grad[i] + l2*c.w[i])
+		}
+	}
+	return c
+}
+
+// pickThreshold returns the lowest confidence at which the held-out examples
+// at or above it are good with at least the target (weighted) precision,
+// clamped to [lo, hi].
+func pickThreshold(ex []heldOut, cal calibrator, good func(heldOut) bool, target, lo, hi float64) float64 {
+	type scored struct {
+		conf, w float64
+		good    bool
+	}
+	ss := make([]scored, len(ex))
+	for i, h := range ex {
+		ss[i] = scored{cal.confidence(h.x), h.weight, good(h)}
+	}
+	sort.Slice(ss, func(i, j int) bool { return ss[i].conf > ss[j].conf })
+	best := hi
+	var okW, allW float64
+	for _, s := range ss {
+		allW += s.w
+		if s.good {
+			okW += s.w
+		}
+		if okW >= target*allW {
+			best = s.conf
+		}
+	}
+	return math.Min(hi, math.Max(lo, best))
+}

@@ -1,0 +1,174 @@
+package nlp
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// classWeight is one non-zero weight of the linear model: the weight that a
+// feature gives to a class (an FAQ).
+type classWeight struct {
+	class int32
+	w     float32
+}
+
+// linear is a multinomial logistic regression over the TF-IDF vectors of the
+// questions, one class per FAQ. After training it keeps only noticeable
+// weights, as postings by feature, so scoring touches only the query's
+// features.
+type linear struct {
+	nclass int
+	byFeat [][]classWeight
+	bias   []float32
+}
+
+// Training budget: the dense weight matrix used while training may hold at
+// most this many weights; beyond it (thousands of FAQs) the engine falls back
+// to class centroids, which train in one pass.
+const maxDenseWeights = 24 << 20
+
+// trainLinear fits the model by stochastic gradient descent on the softmax
+// loss. The order of examples is shuffled with a fixed seed so that a build
+// is reproducible.
+func trainLinear(xs []sparse, ys []int32, nfeat, nclass int) *linear {
+	w := make([]float32, nfeat*nclass)
+	bias := make([]float32, nclass)
+	logits := make([]float32, nclass)
+	order := make([]int, len(xs))
+	for i := range order {
+		order[i] = i
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	epochs := 12
+	if n := len(xs); n > 2000 {
+		epochs = max(4, 24000/n)
+	}
+	const lr0 = 1.0
+	step := 0
+	total := float32(epochs * len(xs))
+	for ep := 0; ep < epochs; ep++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, i := range order {
+			lr := lr0 * (1 - float32(step)/total*0.9)
+			step++
+			x := xs[i]
+			copy(logits, bias)
+			for k, f := range x.ids {
+				row := w[int(f)*nclass : int(f+1)*nclass]
+				v := x.ws[k]
+				for c := range row {
+					logits[c] += v * row[c]
+				}
+			}
+			softmaxInPlace(logits)
+			logits[ys[i]] -= 1
+			for c, g := range logits {
+				if g > -1e-4 && g < 1e-4 {
+					continue
+				}
+				g *= lr
+				bias[c] -= g * 0.1
+				for k, f := range x.ids {
+					w[int(f)*nclass+c] -= g * x.ws[k]
+				}
+			}
+		}
+	}
+	return sparsifyLinear(w, bias, nfeat, nclass)
+}
+
+// sparsifyLinear keeps weights that can move a score noticeably.
+func sparsifyLinear(w, bias []float32, nfeat, nclass int) *linear {
+	m := &linear{nclass: nclass, byFeat: make([][]classWeight, nfeat), bias: bias}
+	for f := 0; f < nfeat; f++ {
+		row := w[f*nclass : (f+1)*nclass]
+		var n int
+		for _, v := range row {
+			if v > 0.01 || v < -0.01 {
+				n++
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		out := make([]classWeight, 0, n)
+		for c, v := range row {
+			if v > 0.01 || v < -0.01 {
+				out = append(out, classWeight{int32(c), v})
+			}
+		}
+		m.byFeat[f] = out
+	}
+	return m
+}
+
+// trainCentroids is the classifier for very large FAQs: each class is the
+// normalised mean of its questions' vectors and a score is a cosine, scaled
+// so that its softmax is about as sharp as a trained model's.
+func trainCentroids(xs []sparse, ys []int32, nfeat, nclass int) *linear {
+	sums := make([]map[int32]float32, nclass)
+	for i, x := range xs {
+		c := ys[i]
+		if sums[c] == nil {
+			sums[c] = make(map[int32]float32)
+		}
+		for k, f := range x.ids {
+			sums[c][f] += x.ws[k]
+		}
+	}
+	const sharpness = 12
+	m := &linear{nclass: nclass, byFeat: make([][]classWeight, nfeat), bias: make([]float32, nclass)}
+	for c, s := range sums {
+		var norm float64
+		for _, v := range s {
+			norm += float64(v * v)
+		}
+		inv := float32(sharpness / math.Sqrt(norm+1e-12))
+		for f, v := range s {
+			m.byFeat[f] = append(m.byFeat[f], classWeight{int32(c), v * inv})
+		}
+	}
+	return m
+}
+
+// logits writes the class scores for q into out (length nclass).
+func (m *linear) logits(q sparse, out []float32) {
+	copy(out, m.bias)
+	for k, f := range q.ids {
+		if int(f) >= len(m.byFeat) {
+			continue
+		}
+		v := q.ws[k]
+		for _, cw := range m.byFeat[f] {
+			out[cw.class] += v * cw.w
+		}
+	}
+}
+
+func (m *linear) memoryBytes() int64 {
+	b := int64(len(m.byFeat))*24 + int64(len(m.bias))*4
+	for _, p := range m.byFeat {
+		b += int64(cap(p)) * 8
+	}
+	return b
+}
+
+// softmaxInPlace turns scores into probabilities.
+func softmaxInPlace(v []float32) {
+	if len(v) == 0 {
+		return
+	}
+	mx := v[0]
+	for _, x := range v {
+		mx = max(mx, x)
+	}
+	var sum float32
+	for i, x := range v {
+		e := float32(math.Exp(float64(x - mx)))
+		v[i] = e
+		sum += e
+	}
+	for i := range v {
+		v[i] /= sum
+	}
+}

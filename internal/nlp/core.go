@@ -1,0 +1,116 @@
+package nlp
+
+import "sort"
+
+// Fusion weights of the ranking score. The classifier generalises across the
+// phrasings of an FAQ; the nearest neighbour keeps precise matches of one
+// phrasing on top; BM25 rewards rare shared words. Tuned once on public
+// benchmarks, see docs/performance.md.
+const (
+	fuseClassifier = 0.5
+	fuseNeighbour  = 0.35
+	fuseBM25       = 0.15
+)
+
+// core is the matching model built from the questions: index and classifier.
+type core struct {
+	ix    *index
+	clf   *linear
+	texts []string // question text of each indexed document
+	nfaq  int
+}
+
+func buildCore(qs []questionText, nfaq int) *core {
+	docs := make([][]feature, len(qs))
+	docFAQ := make([]int32, len(qs))
+	texts := make([]string, len(qs))
+	for i, q := range qs {
+		docs[i], docFAQ[i], texts[i] = q.feats, q.faq, q.text
+	}
+	ix := buildIndex(docs, docFAQ)
+	xs := make([]sparse, len(qs))
+	for i, q := range qs {
+		xs[i], _ = ix.vector(q.feats)
+	}
+	var clf *linear
+	if len(ix.post)*nfaq <= maxDenseWeights {
+		clf = trainLinear(xs, docFAQ, len(ix.post), nfaq)
+	} else {
+		clf = trainCentroids(xs, docFAQ, len(ix.post), nfaq)
+	}
+	return &core{ix: ix, clf: clf, texts: texts, nfaq: nfaq}
+}
+
+func (c *core) memoryBytes() int64 {
+	b := c.ix.memoryBytes() + c.clf.memoryBytes()
+	for _, t := range c.texts {
+		b += int64(len(t)) + 16
+	}
+	return b
+}
+
+// faqScores are the per-FAQ scores of one query.
+type faqScores struct {
+	prob  []float32 // classifier probability
+	cos   []float32 // cosine of the nearest question
+	bm25  []float32 // BM25 of the best question, over the query's self score
+	near  []int32   // document index of the nearest question, -1 if none
+	fused []float32
+	// known is the share of the query's feature weight that the index knows:
+	// a message made of words no FAQ uses is likely out of scope.
+	known float32
+}
+
+func (c *core) score(feats []feature) faqScores {
+	q, known := c.ix.vector(feats)
+	ds := c.ix.score(q, known)
+	s := faqScores{
+		prob: make([]float32, c.nfaq), cos: make([]float32, c.nfaq),
+		bm25: make([]float32, c.nfaq), near: make([]int32, c.nfaq), fused: make([]float32, c.nfaq),
+	}
+	for i := range s.near {
+		s.near[i] = -1
+	}
+	for d, f := range c.ix.docFAQ {
+		if ds.cos[d] > s.cos[f] || s.near[f] < 0 && ds.cos[d] > 0 {
+			s.cos[f], s.near[f] = ds.cos[d], int32(d)
+		}
+		if ds.self > 0 {
+			s.bm25[f] = max(s.bm25[f], ds.bm25[d]/ds.self)
+		}
+	}
+	c.clf.logits(q, s.prob)
+	softmaxInPlace(s.prob)
+	for f := range s.fused {
+		s.fused[f] = fuseClassifier*s.prob[f] + fuseNeighbour*s.cos[f] + fuseBM25*s.bm25[f]
+	}
+	var all, kn float32
+	for _, f := range feats {
+		all += f.w
+	}
+	for _, f := range known {
+		kn += f.w
+	}
+	if all > 0 {
+		s.known = kn / all
+	}
+	return s
+}
+
+// top returns the indexes of the k FAQs with the highest fused score.
+func (s *faqScores) top(k int) []int {
+	idx := make([]int, 0, k+1)
+	for f, v := range s.fused {
+		if len(idx) == k && v <= s.fused[idx[k-1]] {
+			continue
+		}
+		pos := sort.Search(len(idx), func(i int) bool { return s.fused[idx[i]] < v })
+		idx = append(idx, 0)
+		copy(idx[pos+1:], idx[pos:])
+		idx[pos] = f
+		if len(idx) > k {
+			idx = idx[:k]
+		}
+	}
+	return idx
+}

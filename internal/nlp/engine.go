@@ -1,0 +1,182 @@
+package nlp
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// FAQ is one entry of a shop's knowledge base: a standard question, other
+// ways buyers ask it, and the answer.
+type FAQ struct {
+	ID       string
+	Question string
+	Similar  []string
+	Answer   string
+}
+
+// Options adjust an engine to a shop. The zero value is a good default.
+type Options struct {
+	// Synonyms are the shop's own groups of words that mean the same thing,
+	// added to the built-in e-commerce groups.
+	Synonyms [][]string
+	// AnswerThreshold and SuggestThreshold override the calibrated
+	// thresholds (confidence in 0..1) when positive.
+	AnswerThreshold  float64
+	SuggestThreshold float64
+	// OrderNumber recognises the shop's order numbers; the default matches
+	// 12 to 24 digits.
+	OrderNumber *regexp.Regexp
+	// ExtraIntents adds intents, or examples to built-in intents, to the
+	// intent model.
+	ExtraIntents []IntentExamples
+	// MaxCandidates is how many FAQs a result lists (default 3).
+	MaxCandidates int
+}
+
+// IntentExamples are example sentences for one intent. Category and Priority
+// are used when ID is not a built-in intent.
+type IntentExamples struct {
+	ID       string
+	Category string
+	Priority int
+	Examples []string
+}
+
+// Thresholds are the confidence levels at which the engine answers directly
+// or suggests FAQs.
+type Thresholds struct {
+	Answer     float64 `json:"answer"`
+	Suggest    float64 `json:"suggest"`
+	Calibrated bool    `json:"calibrated"` // false when set by options or by default
+}
+
+// Engine answers buyer messages from one shop's FAQ. It is immutable: all
+// methods are safe for concurrent use, and updates return a new engine.
+type Engine struct {
+	faqs   []FAQ
+	opts   Options
+	fz     *featurizer
+	core   *core
+	cal    calibrator
+	thr    Thresholds
+	intent *IntentModel
+	ents   *entityExtractor
+}
+
+// ErrNoFAQ is returned by Build when no FAQ has a question.
+var ErrNoFAQ = errors.New("nlp: no FAQ with a question")
+
+// Build indexes the FAQs, trains the classifier and calibrates thresholds.
+// FAQs without an ID or question are rejected; duplicate IDs are an error.
+func Build(faqs []FAQ, opts Options) (*Engine, error) {
+	seen := make(map[string]bool, len(faqs))
+	clean := make([]FAQ, 0, len(faqs))
+	for i, f := range faqs {
+		if strings.TrimSpace(f.ID) == "" {
+			return nil, fmt.Errorf("nlp: faq %d: empty id", i)
+		}
+		if seen[f.ID] {
+			return nil, fmt.Errorf("nlp: faq %q: duplicate id", f.ID)
+		}
+		seen[f.ID] = true
+		if strings.TrimSpace(f.Question) == "" {
+			return nil, fmt.Errorf("nlp: faq %q: empty question", f.ID)
+		}
+		clean = append(clean, f)
+	}
+	if len(clean) == 0 {
+		return nil, ErrNoFAQ
+	}
+	e := &Engine{faqs: clean, opts: opts}
+	e.fz = &featurizer{syn: builtinSynonyms().withGroups(opts.Synonyms)}
+	texts := questionFeatures(e.fz, clean)
+	e.core = buildCore(texts, len(clean))
+	e.cal, e.thr = calibrate(texts, len(clean))
+	if opts.AnswerThreshold > 0 {
+		e.thr.Answer, e.thr.Calibrated = opts.AnswerThreshold, false
+	}
+	if opts.SuggestThreshold > 0 {
+		e.thr.Suggest, e.thr.Calibrated = opts.SuggestThreshold, false
+	}
+	if e.thr.Suggest > e.thr.Answer {
+		e.thr.Suggest = e.thr.Answer
+	}
+	var err error
+	if e.intent, err = NewIntentModel(opts.ExtraIntents); err != nil {
+		return nil, err
+	}
+	e.ents = newEntityExtractor(opts.OrderNumber)
+	return e, nil
+}
+
+// With returns a new engine in which faq is added, or replaces the FAQ with
+// the same ID. The receiver is unchanged and may still be in use.
+func (e *Engine) With(faq FAQ) (*Engine, error) {
+	faqs := make([]FAQ, 0, len(e.faqs)+1)
+	replaced := false
+	for _, f := range e.faqs {
+		if f.ID == faq.ID {
+			f, replaced = faq, true
+		}
+		faqs = append(faqs, f)
+	}
+	if !replaced {
+		faqs = append(faqs, faq)
+	}
+	return Build(faqs, e.opts)
+}
+
+// Without returns a new engine without the FAQ with the given ID.
+func (e *Engine) Without(id string) (*Engine, error) {
+	faqs := make([]FAQ, 0, len(e.faqs))
+	for _, f := range e.faqs {
+		if f.ID != id {
+			faqs = append(faqs, f)
+		}
+	}
+	return Build(faqs, e.opts)
+}
+
+// FAQs returns the number of FAQs in the engine.
+func (e *Engine) FAQs() int { return len(e.faqs) }
+
+// Thresholds returns the thresholds the engine decides with.
+func (e *Engine) Thresholds() Thresholds { return e.thr }
+
+// MemoryBytes estimates the memory held by the engine, for per-shop metrics.
+// It counts the index, the classifier and the FAQ texts, not the dictionary
+// and intent model shared by all engines.
+func (e *Engine) MemoryBytes() int64 {
+	b := e.core.memoryBytes()
+	for _, f := range e.faqs {
+		b += int64(len(f.ID)+len(f.Question)+len(f.Answer)) + 64
+		for _, s := range f.Similar {
+			b += int64(len(s)) + 16
+		}
+	}
+	return b
+}
+
+// questionText is one question of an FAQ with its features.
+type questionText struct {
+	faq   int32
+	text  string
+	feats []feature
+}
+
+// questionFeatures extracts features from the standard and similar questions.
+func questionFeatures(fz *featurizer, faqs []FAQ) []questionText {
+	var out []questionText
+	for i, f := range faqs {
+		for _, q := range append([]string{f.Question}, f.Similar...) {
+			norm := Normalize(q)
+			if norm == "" {
+				continue
+			}
+			out = append(out, questionText{faq: int32(i), text: q, feats: fz.extract(norm).feats})
+		}
+	}
+	return out
+}

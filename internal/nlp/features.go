@@ -1,0 +1,116 @@
+package nlp
+
+import (
+	"hash/fnv"
+	"sort"
+	"strings"
+)
+
+// Feature kinds and their weights. Words carry the most meaning; character
+// n-grams let a word the dictionary lacks, a typo or an inflection still
+// match; synonym groups let different words for one thing match, but a little
+// less than the same word.
+const (
+	weightWord    = 1.0
+	weightSyn     = 0.6
+	weightBigram  = 0.6
+	weightHanUni  = 0.5
+	weightHanBi   = 0.8
+	weightHanTri  = 0.5
+	weightLatinNg = 0.25
+)
+
+// feature is one weighted term of a text, before it gets a vocabulary id.
+type feature struct {
+	key uint64
+	w   float32
+}
+
+func hashKey(kind byte, s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte{kind})
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+// featurizer turns normalized text into features. It is immutable.
+type featurizer struct {
+	syn *synonyms
+}
+
+// textFeatures holds what one text yields: its tokens, for explanation, and
+// its features, merged by key.
+type textFeatures struct {
+	tokens []token
+	feats  []feature
+}
+
+func (fz *featurizer) extract(norm string) textFeatures {
+	toks := tokenize(norm)
+	acc := make(map[uint64]float32, 4*len(toks)+8)
+	add := func(kind byte, s string, w float32) { acc[hashKey(kind, s)] += w }
+
+	var content []string
+	for _, t := range toks {
+		if t.stop {
+			continue
+		}
+		content = append(content, t.text)
+		add('w', t.text, weightWord)
+		if g, ok := fz.syn.group[t.text]; ok {
+			add('s', g, weightSyn)
+		}
+		if !t.han && !isNumber(t.text) {
+			latinGrams(t.text, func(g string) { add('g', g, weightLatinNg) })
+		}
+	}
+	for phrase, g := range fz.syn.phrases {
+		if strings.Contains(norm, phrase) {
+			add('s', g, weightSyn)
+		}
+	}
+	for i := 1; i < len(content); i++ {
+		add('b', content[i-1]+" "+content[i], weightBigram)
+	}
+	for _, run := range splitRuns(norm) {
+		if run.han {
+			hanGrams(run.text, add)
+		}
+	}
+	feats := make([]feature, 0, len(acc))
+	for k, w := range acc {
+		feats = append(feats, feature{k, w})
+	}
+	sort.Slice(feats, func(i, j int) bool { return feats[i].key < feats[j].key })
+	return textFeatures{tokens: toks, feats: feats}
+}
+
+// hanGrams adds character unigrams, bigrams and trigrams of a Chinese run.
+func hanGrams(s string, add func(kind byte, s string, w float32)) {
+	rs := []rune(s)
+	for i := range rs {
+		if !stopZh[string(rs[i])] {
+			add('c', string(rs[i]), weightHanUni)
+		}
+		if i+1 < len(rs) {
+			add('d', string(rs[i:i+2]), weightHanBi)
+		}
+		if i+2 < len(rs) {
+			add('t', string(rs[i:i+3]), weightHanTri)
+		}
+	}
+}
+
+// latinGrams calls fn with the character 3- and 4-grams of a word wrapped in
+// boundary marks, so "deliveri" shares grams with "deliv".
+func latinGrams(w string, fn func(string)) {
+	s := "<" + w + ">"
+	if len(s) <= 4 {
+		return
+	}
+	for n := 3; n <= 4; n++ {
+		for i := 0; i+n <= len(s); i++ {
+			fn(s[i : i+n])
+		}
+	}
+}

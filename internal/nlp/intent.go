@@ -1,0 +1,141 @@
+package nlp
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/xiaoer-cs/xiaoer/internal/nlp/intentdata"
+)
+
+// Intent is what a buyer wants, as recognised by the intent model.
+type Intent struct {
+	ID         string  `json:"id"`
+	Category   string  `json:"category"`
+	Priority   int     `json:"priority"` // 1 is the most urgent
+	Confidence float64 `json:"confidence"`
+}
+
+// Analysis is what the engine reads from a message besides FAQ matching.
+type Analysis struct {
+	Intent Intent `json:"intent"`
+	// Alternatives are the next most likely intents.
+	Alternatives []Intent `json:"alternatives,omitempty"`
+	Entities     []Entity `json:"entities"`
+	Frustration  float64  `json:"frustration"` // 0 calm .. 1 very upset
+}
+
+// minIntentConfidence: below it the model's best guess is reported as
+// "other", because a wrong intent misroutes a buyer worse than none.
+const minIntentConfidence = 0.25
+
+// IntentModel classifies messages into intents. It is the same matching core
+// as the FAQ engine, trained on the intent corpus with one class per intent.
+// It is immutable and safe for concurrent use.
+type IntentModel struct {
+	fz    *featurizer
+	core  *core
+	metas []intentdata.Intent
+}
+
+var builtinIntents = sync.OnceValues(func() (*IntentModel, error) { return trainIntentModel(nil) })
+
+// NewIntentModel returns the built-in intent model, extended with extra
+// examples and intents when given. The built-in model is trained once per
+// process and shared.
+func NewIntentModel(extra []IntentExamples) (*IntentModel, error) {
+	if len(extra) == 0 {
+		return builtinIntents()
+	}
+	return trainIntentModel(extra)
+}
+
+// trainIntentModel trains on the built-in corpus plus the shop's examples.
+func trainIntentModel(extra []IntentExamples) (*IntentModel, error) {
+	m := &IntentModel{fz: &featurizer{syn: builtinSynonyms()}}
+	byID := make(map[string]int)
+	for _, it := range intentdata.Intents {
+		byID[it.ID] = len(m.metas)
+		m.metas = append(m.metas, it)
+	}
+	var qs []questionText
+	add := func(id, text string) {
+		if norm := Normalize(text); norm != "" {
+			qs = append(qs, questionText{faq: int32(byID[id]), text: text, feats: m.fz.extract(norm).feats})
+		}
+	}
+	for n, line := range dataLines(intentdata.Train) {
+		id, text, ok := strings.Cut(line, "\t")
+		if _, known := byID[id]; !ok || !known {
+			return nil, fmt.Errorf("nlp: intent corpus line %d: want a known intent, a tab and a text", n+1)
+		}
+		add(id, text)
+	}
+	for _, ex := range extra {
+		if _, ok := byID[ex.ID]; !ok {
+			if ex.ID == "" || ex.Category == "" {
+				return nil, fmt.Errorf("nlp: extra intent %q: new intents need an id and a category", ex.ID)
+			}
+			byID[ex.ID] = len(m.metas)
+			m.metas = append(m.metas, intentdata.Intent{ID: ex.ID, Category: ex.Category, Priority: max(1, ex.Priority)})
+		}
+		for _, t := range ex.Examples {
+			add(ex.ID, t)
+		}
+	}
+	m.core = buildCore(qs, len(m.metas))
+	return m, nil
+}
+
+// Classify returns the most likely intents for a message, best first.
+func (m *IntentModel) Classify(text string) []Intent {
+	norm := Normalize(text)
+	if norm == "" {
+		return []Intent{m.intent(m.other(), 1)}
+	}
+	s := m.core.score(m.fz.extract(norm).feats)
+	var out []Intent
+	for _, i := range s.top(3) {
+		out = append(out, m.intent(i, float64(s.prob[i])))
+	}
+	if out[0].Confidence < minIntentConfidence && out[0].ID != "other" {
+		out = append([]Intent{m.intent(m.other(), 1-out[0].Confidence)}, out...)
+	}
+	return out
+}
+
+func (m *IntentModel) intent(i int, conf float64) Intent {
+	it := m.metas[i]
+	return Intent{ID: it.ID, Category: it.Category, Priority: it.Priority, Confidence: conf}
+}
+
+func (m *IntentModel) other() int {
+	for i, it := range m.metas {
+		if it.ID == "other" {
+			return i
+		}
+	}
+	return len(m.metas) - 1
+}
+
+// Analyze reads intent, entities and frustration from a message without
+// matching the FAQ. history holds the buyer's previous messages, oldest
+// first, so that repeating oneself counts towards frustration.
+func (e *Engine) Analyze(text string, history []string) Analysis {
+	its := e.intent.Classify(text)
+	return Analysis{
+		Intent:       its[0],
+		Alternatives: its[1:],
+		Entities:     e.ents.extract(text),
+		Frustration:  frustration(text, history),
+	}
+}
+
+// IntentIDs lists the intents the model knows, most urgent first.
+func (m *IntentModel) IntentIDs() []string {
+	ids := make([]string, len(m.metas))
+	for i, it := range m.metas {
+		ids[i] = it.ID
+	}
+	return ids
+}
