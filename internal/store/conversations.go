@@ -39,7 +39,8 @@ func (db *DB) CreateConversation(ctx context.Context, shopID, buyerID int64, pri
 	c.UpdatedAt = c.CreatedAt
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		const q = `INSERT INTO conversations (shop_id, buyer_id, owner, priority, created_at, updated_at)
-SELECT $1, $2, $3, $4, $5, $5 WHERE EXISTS (SELECT 1 FROM buyers WHERE id = $2 AND shop_id = $1) RETURNING id`
+SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS TEXT), CAST($4 AS INTEGER), CAST($5 AS BIGINT), CAST($5 AS BIGINT)
+WHERE EXISTS (SELECT 1 FROM buyers WHERE id = $2 AND shop_id = $1) RETURNING id`
 		err := tx.QueryRowContext(ctx, q, shopID, buyerID, string(c.Owner), priority, toMillis(c.CreatedAt)).Scan(&c.ID)
 		if err != nil {
 			return notFound(err, "create conversation for buyer", buyerID)
@@ -163,6 +164,9 @@ type OwnerChange struct {
 	Kind           string // event kind; default "owner"
 }
 
+const changeOwnerSQL = `UPDATE conversations SET owner = $2, agent_id = $3, group_id = $4, priority = $5,
+updated_at = $6, closed_at = $7 WHERE id = $1 AND owner = $8 AND agent_id = $9`
+
 // ChangeOwner applies the change and records its event in one transaction.
 func (db *DB) ChangeOwner(ctx context.Context, ch OwnerChange) (model.Conversation, model.Event, error) {
 	var c model.Conversation
@@ -192,11 +196,16 @@ func (db *DB) ChangeOwner(ctx context.Context, ch OwnerChange) (model.Conversati
 		if ch.To == model.OwnerClosed {
 			c.ClosedAt = e.CreatedAt
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE conversations SET owner = $2, agent_id = $3, group_id = $4, priority = $5,
-updated_at = $6, closed_at = $7 WHERE id = $1`, c.ID, string(c.Owner), c.AgentID, c.GroupID, c.Priority,
-			toMillis(c.UpdatedAt), toMillis(c.ClosedAt))
+		// The owner and agent read above are checked again by the update:
+		// on PostgreSQL a concurrent change may commit between the two
+		// statements, and then the update matches no row.
+		res, err := tx.ExecContext(ctx, changeOwnerSQL, c.ID, string(c.Owner), c.AgentID, c.GroupID, c.Priority,
+			toMillis(c.UpdatedAt), toMillis(c.ClosedAt), string(cur.Owner), cur.AgentID)
 		if err != nil {
 			return fmt.Errorf("store: change owner of conversation %d: %w", c.ID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return fmt.Errorf("store: change owner of conversation %d: changed meanwhile: %w", c.ID, ErrStale)
 		}
 		return insertEvent(ctx, tx, &e)
 	})

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"time"
 )
 
@@ -19,6 +20,10 @@ var ErrNotFound = errors.New("not found")
 
 // ErrConflict is returned when a unique value (a username, a slug) is taken.
 var ErrConflict = errors.New("already exists")
+
+// ErrEmptyID is returned when an identifier that selects a row (a visitor
+// id, an external buyer id) is empty.
+var ErrEmptyID = errors.New("empty id")
 
 // ErrStale is returned by compare-and-set updates when the row changed since
 // the caller read it.
@@ -33,6 +38,9 @@ type DB struct {
 	dialect dialect
 	path    string // SQLite file path; empty for PostgreSQL
 	now     func() time.Time
+	// migrationFS holds the dialect's migrations; nil means the embedded
+	// ones. Tests replace it to migrate from an older schema.
+	migrationFS fs.FS
 }
 
 // Options configures Open.
@@ -41,7 +49,8 @@ type Options struct {
 	Driver string
 	// DSN is the SQLite file path or the PostgreSQL connection string.
 	DSN string
-	// ReadConns is the size of the reader pool (default 4).
+	// ReadConns is the size of the reader pool (default 4). PostgreSQL
+	// readers and writers share one pool of twice this size.
 	ReadConns int
 	// Now replaces the clock in tests.
 	Now func() time.Time
@@ -58,6 +67,8 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	switch opts.Driver {
 	case "", "sqlite":
 		return openSQLite(ctx, opts)
+	case "postgres":
+		return openPostgres(ctx, opts)
 	default:
 		return nil, fmt.Errorf("store: unknown driver %q", opts.Driver)
 	}

@@ -3,17 +3,28 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx/v5" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 )
 
 // dialect holds what differs between SQLite and PostgreSQL. Queries share one
-// text everywhere else.
+// text everywhere else; this file is the only place that knows which engine
+// runs.
 type dialect interface {
+	// name is the driver name and the folder of the dialect's migrations.
 	name() string
 	isUniqueViolation(err error) bool
+	isForeignKeyViolation(err error) bool
+	// migrationLock is run first in every migration transaction so that
+	// two processes starting at once do not both apply a migration; empty
+	// when the transaction itself is exclusive.
+	migrationLock() string
 }
 
 type sqliteDialect struct{}
@@ -23,6 +34,14 @@ func (sqliteDialect) name() string { return "sqlite" }
 func (sqliteDialect) isUniqueViolation(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
+
+func (sqliteDialect) isForeignKeyViolation(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+}
+
+// SQLite write transactions start with BEGIN IMMEDIATE on the one writer
+// connection, so they are exclusive already.
+func (sqliteDialect) migrationLock() string { return "" }
 
 // sqlitePragmas are set on every connection. WAL lets readers run beside the
 // writer; synchronous=NORMAL in WAL mode keeps every committed transaction
@@ -53,4 +72,53 @@ func openSQLite(ctx context.Context, opts Options) (*DB, error) {
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
 	return &DB{w: w, r: r, dialect: sqliteDialect{}, path: opts.DSN, now: opts.Now}, nil
+}
+
+type postgresDialect struct{}
+
+func (postgresDialect) name() string { return "postgres" }
+
+// PostgreSQL error codes, from the manual's appendix "PostgreSQL Error Codes".
+const (
+	pgUniqueViolation     = "23505"
+	pgForeignKeyViolation = "23503"
+)
+
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+func (postgresDialect) isUniqueViolation(err error) bool { return pgCode(err) == pgUniqueViolation }
+
+func (postgresDialect) isForeignKeyViolation(err error) bool {
+	return pgCode(err) == pgForeignKeyViolation
+}
+
+// The key is arbitrary but fixed: the ASCII codes of "xiaoer" side by side.
+func (postgresDialect) migrationLock() string {
+	return `SELECT pg_advisory_xact_lock(120105097111101114)`
+}
+
+// openPostgres connects through pgx's database/sql driver. PostgreSQL locks
+// rows itself, so readers and writers share one pool: twice ReadConns.
+func openPostgres(ctx context.Context, opts Options) (*DB, error) {
+	if opts.DSN == "" {
+		return nil, fmt.Errorf("store: postgres needs a connection string")
+	}
+	p, err := sql.Open("pgx/v5", opts.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("store: open postgres: %w", err)
+	}
+	p.SetMaxOpenConns(2 * opts.ReadConns)
+	p.SetMaxIdleConns(2 * opts.ReadConns)
+	p.SetConnMaxIdleTime(5 * time.Minute)
+	if err := p.PingContext(ctx); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("store: open postgres: %w", err)
+	}
+	return &DB{w: p, r: p, dialect: postgresDialect{}, now: opts.Now}, nil
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/xiaoer-cs/xiaoer/internal/model"
 )
 
 // Invitation lets a person who has no account yet join a shop by setting a
@@ -25,6 +27,12 @@ func (db *DB) CreateInvitation(ctx context.Context, inv Invitation) error {
 	_, err := db.w.ExecContext(ctx, `INSERT INTO invitations (token_hash, shop_id, role, login, created_by, created_at, expires_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7)`, inv.TokenHash, inv.ShopID, inv.Role, inv.Login, inv.CreatedBy,
 		toMillis(inv.CreatedAt), toMillis(inv.ExpiresAt))
+	if db.dialect.isUniqueViolation(err) {
+		return fmt.Errorf("store: create invitation: %w", ErrConflict)
+	}
+	if db.dialect.isForeignKeyViolation(err) {
+		return fmt.Errorf("store: create invitation: shop %d: %w", inv.ShopID, ErrNotFound)
+	}
 	if err != nil {
 		return fmt.Errorf("store: create invitation: %w", err)
 	}
@@ -67,18 +75,22 @@ WHERE shop_id = $1 AND accepted_at = 0 AND expires_at > $2 ORDER BY created_at`,
 }
 
 // AcceptInvitation creates the invited account with its password hash and
-// its membership, in one transaction, and closes the invitation.
+// its membership, in one transaction, and closes the invitation. A missing,
+// expired or used invitation gives ErrNotFound; a taken username, email or
+// phone gives ErrConflict and changes nothing.
 func (db *DB) AcceptInvitation(ctx context.Context, tokenHash string, a AccountInput) (int64, error) {
 	var accountID int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		now := db.nowMillis()
+		// Closing the invitation first claims it: of two acceptances at
+		// once, only one updates the row.
 		var shopID int64
 		var role string
-		err := tx.QueryRowContext(ctx, `SELECT shop_id, role FROM invitations
-WHERE token_hash = $1 AND accepted_at = 0 AND expires_at > $2`, tokenHash, db.nowMillis()).Scan(&shopID, &role)
+		err := tx.QueryRowContext(ctx, `UPDATE invitations SET accepted_at = $2
+WHERE token_hash = $1 AND accepted_at = 0 AND expires_at > $2 RETURNING shop_id, role`, tokenHash, now).Scan(&shopID, &role)
 		if err != nil {
 			return notFound(err, "accept invitation", "")
 		}
-		now := db.nowMillis()
 		err = tx.QueryRowContext(ctx, createAccountSQL, a.Username, a.Email, a.Phone, a.DisplayName, a.PasswordHash, now).Scan(&accountID)
 		if db.dialect.isUniqueViolation(err) {
 			return fmt.Errorf("store: accept invitation: account %q: %w", a.Username, ErrConflict)
@@ -86,13 +98,15 @@ WHERE token_hash = $1 AND accepted_at = 0 AND expires_at > $2`, tokenHash, db.no
 		if err != nil {
 			return fmt.Errorf("store: accept invitation: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, addMemberSQL, shopID, accountID, role, "offline", 10, now); err != nil {
+		if _, err := tx.ExecContext(ctx, addMemberSQL, shopID, accountID, role, string(model.StatusOffline), defaultMaxChats, now); err != nil {
 			return fmt.Errorf("store: accept invitation: %w", err)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE invitations SET accepted_at = $2 WHERE token_hash = $1`, tokenHash, now)
-		return err
+		return nil
 	})
-	return accountID, err
+	if err != nil {
+		return 0, err
+	}
+	return accountID, nil
 }
 
 // DeleteInvitation withdraws an invitation of the shop.

@@ -27,18 +27,24 @@ func scanMember(row interface{ Scan(...any) error }) (model.Member, error) {
 const addMemberSQL = `INSERT INTO memberships (shop_id, account_id, role, status, max_chats, created_at)
 VALUES ($1, $2, $3, $4, $5, $6)`
 
+// defaultMaxChats is a new member's concurrent-conversation cap.
+const defaultMaxChats = 10
+
 // AddMember binds an account to a shop. An existing membership gives
-// ErrConflict.
+// ErrConflict; a missing account or shop gives ErrNotFound.
 func (db *DB) AddMember(ctx context.Context, m model.Membership) error {
 	if m.Status == "" {
 		m.Status = model.StatusOffline
 	}
 	if m.MaxChats <= 0 {
-		m.MaxChats = 10
+		m.MaxChats = defaultMaxChats
 	}
 	_, err := db.w.ExecContext(ctx, addMemberSQL, m.ShopID, m.AccountID, m.Role, string(m.Status), m.MaxChats, db.nowMillis())
 	if db.dialect.isUniqueViolation(err) {
 		return fmt.Errorf("store: add member %d to shop %d: %w", m.AccountID, m.ShopID, ErrConflict)
+	}
+	if db.dialect.isForeignKeyViolation(err) {
+		return fmt.Errorf("store: add member %d to shop %d: no such account or shop: %w", m.AccountID, m.ShopID, ErrNotFound)
 	}
 	if err != nil {
 		return fmt.Errorf("store: add member %d to shop %d: %w", m.AccountID, m.ShopID, err)

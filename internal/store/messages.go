@@ -23,7 +23,7 @@ func scanMessage(row interface{ Scan(...any) error }) (model.Message, error) {
 
 const (
 	findByClientSQL = `SELECT ` + messageColumns + ` FROM messages
-WHERE conversation_id = $1 AND sender = $2 AND sender_id = $3 AND client_id = $4`
+WHERE conversation_id = $1 AND shop_id = $2 AND sender = $3 AND sender_id = $4 AND client_id = $5`
 	nextSeqSQL = `UPDATE conversations SET last_seq = last_seq + 1, updated_at = $3
 WHERE id = $1 AND shop_id = $2 RETURNING last_seq`
 	insertMessageSQL = `INSERT INTO messages (shop_id, conversation_id, seq, sender, sender_id, client_id, kind, body, meta, created_at)
@@ -32,11 +32,33 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
 
 // AppendMessage stores a message at the next sequence number of its
 // conversation. It is idempotent on the sender's client id: sending the same
-// client id again returns the stored message and created = false.
+// client id again returns the stored message and created = false. A
+// conversation that is not in m.ShopID gives ErrNotFound.
 func (db *DB) AppendMessage(ctx context.Context, m model.Message) (stored model.Message, created bool, err error) {
+	if m.Kind == "" {
+		m.Kind = model.KindText
+	}
+	// On PostgreSQL two transactions with one client id can both miss the
+	// other's uncommitted row; the loser hits the unique index, rolls back
+	// (so no sequence number is spent) and finds the winner's message on
+	// the second try. On SQLite writers queue and the first try decides.
+	for attempt := 0; ; attempt++ {
+		stored, created, err = db.appendMessage(ctx, m)
+		if err == nil || attempt == 2 || m.ClientID == "" || !db.dialect.isUniqueViolation(err) {
+			break
+		}
+	}
+	if err != nil {
+		return stored, false, fmt.Errorf("store: append message: %w", err)
+	}
+	return stored, created, nil
+}
+
+func (db *DB) appendMessage(ctx context.Context, m model.Message) (stored model.Message, created bool, err error) {
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		if m.ClientID != "" {
-			prev, err := scanMessage(tx.QueryRowContext(ctx, findByClientSQL, m.ConversationID, string(m.Sender), m.SenderID, m.ClientID))
+			prev, err := scanMessage(tx.QueryRowContext(ctx, findByClientSQL, m.ConversationID, m.ShopID,
+				string(m.Sender), m.SenderID, m.ClientID))
 			if err == nil {
 				stored = prev
 				return nil
@@ -47,10 +69,7 @@ func (db *DB) AppendMessage(ctx context.Context, m model.Message) (stored model.
 		}
 		m.CreatedAt = db.nowTime()
 		if err := tx.QueryRowContext(ctx, nextSeqSQL, m.ConversationID, m.ShopID, toMillis(m.CreatedAt)).Scan(&m.Seq); err != nil {
-			return notFound(err, "append to conversation", m.ConversationID)
-		}
-		if m.Kind == "" {
-			m.Kind = model.KindText
+			return notFound(err, "conversation", m.ConversationID)
 		}
 		err := tx.QueryRowContext(ctx, insertMessageSQL, m.ShopID, m.ConversationID, m.Seq, string(m.Sender), m.SenderID,
 			m.ClientID, string(m.Kind), m.Body, m.Meta, toMillis(m.CreatedAt)).Scan(&m.ID)
@@ -60,10 +79,7 @@ func (db *DB) AppendMessage(ctx context.Context, m model.Message) (stored model.
 		stored, created = m, true
 		return nil
 	})
-	if err != nil {
-		return stored, false, fmt.Errorf("store: append message: %w", err)
-	}
-	return stored, created, nil
+	return stored, created, err
 }
 
 // MessageQuery selects a page of one conversation's messages. With AfterSeq
@@ -125,7 +141,11 @@ WHERE shop_id = $1 AND conversation_id = $2 AND seq < $3 ORDER BY seq DESC LIMIT
 func (db *DB) SetReadPosition(ctx context.Context, conversationID, accountID, seq int64) error {
 	const q = `INSERT INTO read_positions (conversation_id, account_id, seq) VALUES ($1, $2, $3)
 ON CONFLICT (conversation_id, account_id) DO UPDATE SET seq = excluded.seq WHERE excluded.seq > read_positions.seq`
-	if _, err := db.w.ExecContext(ctx, q, conversationID, accountID, seq); err != nil {
+	_, err := db.w.ExecContext(ctx, q, conversationID, accountID, seq)
+	if db.dialect.isForeignKeyViolation(err) {
+		return fmt.Errorf("store: set read position: conversation %d: %w", conversationID, ErrNotFound)
+	}
+	if err != nil {
 		return fmt.Errorf("store: set read position: %w", err)
 	}
 	return nil

@@ -14,7 +14,7 @@ import (
 )
 
 //go:embed migrations
-var migrationFiles embed.FS
+var migrationFiles embed.FS // migrations/<dialect>/NNNN_what.sql
 
 // ErrSchemaTooNew is returned by Migrate when the database was written by a
 // newer xiaoer: running an older binary on it could corrupt data.
@@ -26,12 +26,20 @@ type migration struct {
 	sql     string
 }
 
-// migrations lists the embedded migrations of the dialect, in order.
+// migrations lists the dialect's migrations, in order: files named
+// NNNN_what.sql, numbered from 1 without gaps.
 func (db *DB) migrations() ([]migration, error) {
-	dir := "migrations/" + db.dialect.name()
-	entries, err := fs.ReadDir(migrationFiles, dir)
+	fsys := db.migrationFS
+	if fsys == nil {
+		sub, err := fs.Sub(migrationFiles, "migrations/"+db.dialect.name())
+		if err != nil {
+			return nil, err
+		}
+		fsys = sub
+	}
+	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: read migrations: %w", err)
 	}
 	var out []migration
 	for _, e := range entries {
@@ -40,7 +48,7 @@ func (db *DB) migrations() ([]migration, error) {
 		if !ok || err != nil || !strings.HasSuffix(e.Name(), ".sql") {
 			return nil, fmt.Errorf("store: bad migration file name %q", e.Name())
 		}
-		body, err := fs.ReadFile(migrationFiles, dir+"/"+e.Name())
+		body, err := fs.ReadFile(fsys, e.Name())
 		if err != nil {
 			return nil, err
 		}
@@ -112,6 +120,19 @@ func (db *DB) Migrate(ctx context.Context) (MigrateResult, error) {
 	}
 	for _, m := range ms[cur:] {
 		err := db.tx(ctx, func(tx *sql.Tx) error {
+			if lock := db.dialect.migrationLock(); lock != "" {
+				if _, err := tx.ExecContext(ctx, lock); err != nil {
+					return err
+				}
+			}
+			// Another process may have applied it while we waited for the lock.
+			var done int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&done); err != nil {
+				return err
+			}
+			if done > 0 {
+				return nil
+			}
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return err
 			}

@@ -20,6 +20,9 @@ func (db *DB) PutRole(ctx context.Context, r Role) error {
 	const q = `INSERT INTO roles (shop_id, name, permissions, created_at) VALUES ($1, $2, $3, $4)
 ON CONFLICT (shop_id, name) DO UPDATE SET permissions = excluded.permissions`
 	_, err := db.w.ExecContext(ctx, q, r.ShopID, r.Name, strings.Join(r.Permissions, " "), db.nowMillis())
+	if db.dialect.isForeignKeyViolation(err) {
+		return fmt.Errorf("store: put role %q: shop %d: %w", r.Name, r.ShopID, ErrNotFound)
+	}
 	if err != nil {
 		return fmt.Errorf("store: put role %q: %w", r.Name, err)
 	}
@@ -88,6 +91,9 @@ func (db *DB) CreateGroup(ctx context.Context, g Group) (Group, error) {
 	if db.dialect.isUniqueViolation(err) {
 		return g, fmt.Errorf("store: create group %q: %w", g.Name, ErrConflict)
 	}
+	if db.dialect.isForeignKeyViolation(err) {
+		return g, fmt.Errorf("store: create group %q: shop %d: %w", g.Name, g.ShopID, ErrNotFound)
+	}
 	if err != nil {
 		return g, fmt.Errorf("store: create group %q: %w", g.Name, err)
 	}
@@ -121,7 +127,15 @@ LEFT JOIN group_members gm ON gm.group_id = g.id WHERE g.shop_id = $1 ORDER BY g
 	return out, rows.Err()
 }
 
-// SetGroupMembers replaces the members of a group.
+// setGroupMemberSQL adds a member of the shop to a group; it skips accounts
+// that are not members and ids given twice.
+const setGroupMemberSQL = `INSERT INTO group_members (group_id, account_id)
+SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT)
+WHERE EXISTS (SELECT 1 FROM memberships WHERE shop_id = $3 AND account_id = $2)
+ON CONFLICT (group_id, account_id) DO NOTHING`
+
+// SetGroupMembers replaces the members of a group. Accounts that are not
+// members of the shop are left out.
 func (db *DB) SetGroupMembers(ctx context.Context, shopID, groupID int64, accountIDs []int64) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		var one int
@@ -133,8 +147,7 @@ func (db *DB) SetGroupMembers(ctx context.Context, shopID, groupID int64, accoun
 			return fmt.Errorf("store: set group members: %w", err)
 		}
 		for _, a := range accountIDs {
-			_, err := tx.ExecContext(ctx, `INSERT INTO group_members (group_id, account_id)
-SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM memberships WHERE shop_id = $3 AND account_id = $2)`, groupID, a, shopID)
+			_, err := tx.ExecContext(ctx, setGroupMemberSQL, groupID, a, shopID)
 			if err != nil {
 				return fmt.Errorf("store: set group members: %w", err)
 			}
@@ -143,10 +156,22 @@ SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM memberships WHERE shop_id = $3 AND acc
 	})
 }
 
-// DeleteGroup removes a group of the shop.
+// DeleteGroup removes a group of the shop. Conversations waiting in its
+// queue move to the shop's general queue (no group), where every agent sees
+// them, instead of waiting for a group nobody is in.
 func (db *DB) DeleteGroup(ctx context.Context, shopID, groupID int64) error {
-	res, err := db.w.ExecContext(ctx, `DELETE FROM agent_groups WHERE id = $1 AND shop_id = $2`, groupID, shopID)
-	return affectedOne(res, err, "delete group", groupID)
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM agent_groups WHERE id = $1 AND shop_id = $2`, groupID, shopID)
+		if err := affectedOne(res, err, "delete group", groupID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE conversations SET group_id = 0
+WHERE shop_id = $1 AND group_id = $2 AND owner = 'queue'`, shopID, groupID)
+		if err != nil {
+			return fmt.Errorf("store: delete group %d: requeue: %w", groupID, err)
+		}
+		return nil
+	})
 }
 
 // MemberGroups returns the ids of the shop's groups an account belongs to.

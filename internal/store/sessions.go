@@ -20,6 +20,12 @@ type Session struct {
 func (db *DB) CreateSession(ctx context.Context, s Session) error {
 	_, err := db.w.ExecContext(ctx, `INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at)
 VALUES ($1, $2, $3, $4, $5)`, s.TokenHash, s.AccountID, s.CSRFToken, toMillis(s.CreatedAt), toMillis(s.ExpiresAt))
+	if db.dialect.isUniqueViolation(err) {
+		return fmt.Errorf("store: create session: %w", ErrConflict)
+	}
+	if db.dialect.isForeignKeyViolation(err) {
+		return fmt.Errorf("store: create session: account %d: %w", s.AccountID, ErrNotFound)
+	}
 	if err != nil {
 		return fmt.Errorf("store: create session: %w", err)
 	}

@@ -8,6 +8,17 @@ import (
 	"time"
 )
 
+// loginFailureSQL counts one failure in a single statement, so concurrent
+// failures are all counted on every engine. $3 is the oldest window start
+// still current: an older window starts afresh, but a lock still running is
+// kept.
+const loginFailureSQL = `INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, 1, $2, 0)
+ON CONFLICT (key) DO UPDATE SET
+failures = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END,
+window_start = CASE WHEN login_throttle.window_start < $3 THEN excluded.window_start ELSE login_throttle.window_start END,
+locked_until = CASE WHEN login_throttle.locked_until > excluded.window_start THEN login_throttle.locked_until ELSE 0 END
+RETURNING failures, locked_until`
+
 // LoginFailure records a failed login under key and returns the number of
 // failures in the current window. When that reaches max, the key is locked
 // until now+lockFor. A window older than window starts afresh.
@@ -16,21 +27,15 @@ func (db *DB) LoginFailure(ctx context.Context, key string, window time.Duration
 	var lockedUntil int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		now := db.nowMillis()
-		var start int64
-		err := tx.QueryRowContext(ctx, `SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1`, key).
-			Scan(&failures, &start, &lockedUntil)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && now-start > window.Milliseconds()) {
-			failures, start, lockedUntil = 0, now, 0
-		} else if err != nil {
+		err := tx.QueryRowContext(ctx, loginFailureSQL, key, now, now-window.Milliseconds()).Scan(&failures, &lockedUntil)
+		if err != nil {
 			return err
 		}
-		failures++
-		if failures >= max {
-			lockedUntil = now + lockFor.Milliseconds()
+		if failures < max {
+			return nil
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4)
-ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start, locked_until = excluded.locked_until`,
-			key, failures, start, lockedUntil)
+		lockedUntil = now + lockFor.Milliseconds()
+		_, err = tx.ExecContext(ctx, `UPDATE login_throttle SET locked_until = $2 WHERE key = $1`, key, lockedUntil)
 		return err
 	})
 	if err != nil {
@@ -43,11 +48,15 @@ ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = exc
 func (db *DB) LoginLockedUntil(ctx context.Context, key string) (time.Time, error) {
 	var until int64
 	err := db.r.QueryRowContext(ctx, `SELECT locked_until FROM login_throttle WHERE key = $1`, key).Scan(&until)
-	if errors.Is(err, sql.ErrNoRows) || until <= db.nowMillis() {
+	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, nil
 	}
 	if err != nil {
+		// Never report "not locked" because the database failed.
 		return time.Time{}, fmt.Errorf("store: login lock: %w", err)
+	}
+	if until <= db.nowMillis() {
+		return time.Time{}, nil
 	}
 	return fromMillis(until), nil
 }
