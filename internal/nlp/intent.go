@@ -64,12 +64,20 @@ func trainIntentModel(extra []IntentExamples) (*IntentModel, error) {
 			qs = append(qs, questionText{faq: int32(byID[id]), text: text, feats: m.fz.extract(norm).feats})
 		}
 	}
+	current := ""
 	for n, line := range dataLines(intentdata.Train) {
-		id, text, ok := strings.Cut(line, "\t")
-		if _, known := byID[id]; !ok || !known {
-			return nil, fmt.Errorf("nlp: intent corpus line %d: want a known intent, a tab and a text", n+1)
+		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+			id := line[1 : len(line)-1]
+			if _, known := byID[id]; !known {
+				return nil, fmt.Errorf("nlp: intent corpus line %d: unknown intent %q", n+1, id)
+			}
+			current = id
+			continue
 		}
-		add(id, text)
+		if current == "" {
+			return nil, fmt.Errorf("nlp: intent corpus line %d: example before any [intent] header", n+1)
+		}
+		add(current, line)
 	}
 	for _, ex := range extra {
 		if _, ok := byID[ex.ID]; !ok {

@@ -6,8 +6,9 @@ package intentdata
 
 import _ "embed"
 
-// Train is the training corpus: one example a line, "intent<TAB>text".
-// Lines starting with # are comments.
+// Train is the training corpus: a line "[intent]" starts the examples of
+// an intent, then one example a line. Other lines starting with # are
+// comments.
 //
 //go:embed train.txt
 var Train string
