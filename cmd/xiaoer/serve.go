@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/xiaoer-cs/xiaoer/internal/auth"
+	"github.com/xiaoer-cs/xiaoer/internal/bus"
+	"github.com/xiaoer-cs/xiaoer/internal/chat"
+	"github.com/xiaoer-cs/xiaoer/internal/config"
+	"github.com/xiaoer-cs/xiaoer/internal/demo"
+	"github.com/xiaoer-cs/xiaoer/internal/hub"
+	"github.com/xiaoer-cs/xiaoer/internal/server"
+	"github.com/xiaoer-cs/xiaoer/internal/store"
+)
+
+// visitorKeySetting keeps the generated key that signs visitor tokens, in
+// the database so that every node of a deployment shares it.
+const visitorKeySetting = "visitor_token_key"
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg, err := config.Parse(fs, args, getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		printSettings(stdout)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	db, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	key, err := visitorKey(ctx, cfg, db)
+	if err != nil {
+		return err
+	}
+	broker := bus.NewLocal()
+	h := hub.New()
+	broker.Subscribe(h.Handle)
+	chats := chat.New(chat.Options{Store: db, Bus: broker, Logger: log, MaxMessage: cfg.MaxMessage})
+	reg := prometheus.NewRegistry()
+	srv := server.New(server.Options{Store: db, Chat: chats, Bus: broker, Hub: h, Identities: auth.NewIdentities(key),
+		Logger: log, Registry: reg, BaseURL: cfg.BaseURL, Version: version, SessionTTL: cfg.SessionTTL,
+		BcryptCost: cfg.BcryptCost, FrameRate: cfg.FrameRate, TrustProxy: cfg.TrustProxy})
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen (XIAOER_LISTEN) %s: %w", cfg.Listen, err)
+	}
+	if err := announce(ctx, cfg, db, stdout); err != nil {
+		ln.Close()
+		return err
+	}
+	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	served := make(chan error, 1)
+	go func() { served <- httpSrv.Serve(ln) }()
+	log.Info("serving", "addr", ln.Addr().String(), "version", version, "database", db.Driver())
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	return shutdown(cfg, log, srv, httpSrv)
+}
+
+// shutdown stops taking new work, lets running requests and socket writes
+// finish, and closes every socket with the reason "reconnect".
+func shutdown(cfg config.Config, log *slog.Logger, srv *server.Server, httpSrv *http.Server) error {
+	log.Info("shutting down", "wait", cfg.ShutdownWait)
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)
+	defer cancel()
+	srv.Drain()
+	err := httpSrv.Shutdown(ctx)
+	done := make(chan struct{})
+	go func() { srv.WaitSockets(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		log.Warn("sockets still open at the end of the shutdown wait")
+	}
+	log.Info("stopped")
+	return err
+}
+
+// openStore opens the configured database and brings its schema up to date,
+// refusing a schema newer than this binary.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.DB, error) {
+	opts := store.Options{Driver: "sqlite", DSN: cfg.DatabasePath()}
+	if cfg.DatabaseURL != "" {
+		opts = store.Options{Driver: "postgres", DSN: cfg.DatabaseURL}
+	} else if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data-dir (XIAOER_DATA_DIR) %s: %w", cfg.DataDir, err)
+	}
+	db, err := store.Open(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	res, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if res.From != res.To {
+		log.Info("database migrated", "from", res.From, "to", res.To, "backup", res.Backup)
+	}
+	return db, nil
+}
+
+// visitorKey returns the configured secret key or the generated one kept in
+// the database, generating it on first start.
+func visitorKey(ctx context.Context, cfg config.Config, db store.Store) (string, error) {
+	if cfg.SecretKey != "" {
+		return cfg.SecretKey, nil
+	}
+	key, err := db.GetSetting(ctx, visitorKeySetting)
+	if err == nil {
+		return key, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	key = auth.NewToken()
+	return key, db.PutSetting(ctx, visitorKeySetting, key)
+}
+
+// announce seeds the demo or opens setup, and prints where to go.
+func announce(ctx context.Context, cfg config.Config, db store.Store, stdout io.Writer) error {
+	fmt.Fprintf(stdout, "xiaoer %s listening on %s\n", version, cfg.Listen)
+	fmt.Fprintf(stdout, "  API:        %s/api/v1  (docs/api.md)\n", cfg.BaseURL)
+	fmt.Fprintf(stdout, "  buyer chat: %s/ws/buyer  (docs/protocol.md)\n", cfg.BaseURL)
+	fmt.Fprintf(stdout, "  health:     %s/healthz   metrics: %s/metrics\n", cfg.BaseURL, cfg.BaseURL)
+	if cfg.Demo {
+		res, err := demo.Seed(ctx, db, cfg.BcryptCost)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "demo shop %q (id %d, slug %q); every demo login has the password %q:\n",
+			res.Shop.Name, res.Shop.ID, res.Shop.Slug, demo.Password)
+		for _, l := range demo.Logins {
+			fmt.Fprintf(stdout, "  %-8s %s\n", l.Username, l.Role)
+		}
+		return nil
+	}
+	n, err := db.CountAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	token := auth.NewToken()
+	if err := db.PutSetting(ctx, server.SetupTokenSetting, auth.HashToken(token)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "no accounts yet: create the owner account and the first shop at\n  %s/setup#%s\n", cfg.BaseURL, token)
+	return nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevelValue()}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func printSettings(w io.Writer) {
+	fmt.Fprintln(w, "xiaoer serve settings (a flag wins over its environment variable):")
+	for _, d := range config.Describe() {
+		fmt.Fprintf(w, "  %-16s %-22s default %-10q %s\n", d[0], d[1], d[2], d[3])
+	}
+}

@@ -1,0 +1,94 @@
+// Package demo fills an empty xiaoer with a demo shop and its people, so
+// that every part can be tried at once after `xiaoer serve --demo`.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/xiaoer-cs/xiaoer/internal/auth"
+	"github.com/xiaoer-cs/xiaoer/internal/model"
+	"github.com/xiaoer-cs/xiaoer/internal/store"
+)
+
+// ShopSlug is the demo shop's slug.
+const ShopSlug = "demo"
+
+// Password is every demo account's password. The demo is for trying
+// xiaoer on one's own machine; the start-up banner says so.
+const Password = "xiaoer-demo"
+
+// Login is one demo account.
+type Login struct {
+	Username, Role, Name string
+}
+
+// Logins are the demo accounts, one per built-in role plus a second agent.
+var Logins = []Login{
+	{"owner", auth.RoleOwner, "店长 Owner"},
+	{"admin", auth.RoleAdmin, "管理员 Admin"},
+	{"super", auth.RoleSupervisor, "主管 Supervisor"},
+	{"xiaomei", auth.RoleAgent, "客服小美 Mei"},
+	{"xiaoli", auth.RoleAgent, "客服小李 Li"},
+}
+
+// Result says what the demo holds.
+type Result struct {
+	Shop    model.Shop
+	Created bool // false when the demo shop was already there
+}
+
+// Seed creates the demo shop, its accounts and agent groups, unless the
+// demo shop exists already.
+func Seed(ctx context.Context, st store.Store, bcryptCost int) (Result, error) {
+	shop, err := st.GetShopBySlug(ctx, ShopSlug)
+	if err == nil {
+		return Result{Shop: shop}, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return Result{}, err
+	}
+	shop, err = st.CreateShop(ctx, model.Shop{Slug: ShopSlug, Name: "店小二演示店 xiaoer demo shop", Language: "zh-CN",
+		Timezone: "Asia/Shanghai", IdentitySecret: "demo-identity-secret-change-me"})
+	if err != nil {
+		return Result{}, fmt.Errorf("demo: shop: %w", err)
+	}
+	hash, err := auth.HashPassword(Password, bcryptCost)
+	if err != nil {
+		return Result{}, err
+	}
+	ids := map[string]int64{}
+	for _, l := range Logins {
+		a, err := st.CreateAccount(ctx, model.Account{Username: l.Username, DisplayName: l.Name, PasswordHash: hash})
+		if err != nil {
+			return Result{}, fmt.Errorf("demo: account %s: %w", l.Username, err)
+		}
+		ids[l.Username] = a.ID
+		status := model.StatusOffline
+		if err := st.AddMember(ctx, model.Membership{ShopID: shop.ID, AccountID: a.ID, Role: l.Role, Status: status, MaxChats: 5}); err != nil {
+			return Result{}, fmt.Errorf("demo: member %s: %w", l.Username, err)
+		}
+	}
+	groups := []struct {
+		name    string
+		members []string
+	}{
+		{"售前 Pre-sales", []string{"xiaomei", "super"}},
+		{"售后 After-sales", []string{"xiaoli", "super"}},
+	}
+	for _, g := range groups {
+		made, err := st.CreateGroup(ctx, store.Group{ShopID: shop.ID, Name: g.name})
+		if err != nil {
+			return Result{}, fmt.Errorf("demo: group %s: %w", g.name, err)
+		}
+		var members []int64
+		for _, u := range g.members {
+			members = append(members, ids[u])
+		}
+		if err := st.SetGroupMembers(ctx, shop.ID, made.ID, members); err != nil {
+			return Result{}, fmt.Errorf("demo: group %s: %w", g.name, err)
+		}
+	}
+	return Result{Shop: shop, Created: true}, nil
+}

@@ -1,0 +1,47 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/xiaoer-cs/xiaoer/internal/hub"
+)
+
+// metrics are the server's Prometheus measures, on its own registry.
+type metrics struct {
+	socketsOpen *prometheus.GaugeVec
+	messages    *prometheus.CounterVec
+	ackLatency  prometheus.Histogram
+	frameErrors *prometheus.CounterVec
+}
+
+func newMetrics(reg *prometheus.Registry, h *hub.Hub) *metrics {
+	m := &metrics{
+		socketsOpen: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "xiaoer_sockets_open",
+			Help: "WebSockets open on this node, by kind (buyer, agent)."}, []string{"kind"}),
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xiaoer_messages_total",
+			Help: "Messages stored, by sender (buyer, agent, bot, system)."}, []string{"sender"}),
+		ackLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "xiaoer_ack_latency_seconds",
+			Help:    "Time from reading a send frame to queueing its ack (the message is committed by then).",
+			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5}}),
+		frameErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xiaoer_socket_errors_total",
+			Help: "Error frames sent to sockets, by code."}, []string{"code"}),
+	}
+	reg.MustRegister(m.socketsOpen, m.messages, m.ackLatency, m.frameErrors,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if h != nil {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "xiaoer_watched_conversations",
+			Help: "Conversations with at least one buyer socket on this node."}, func() float64 {
+			n, _ := h.Counts()
+			return float64(n)
+		}))
+	}
+	return m
+}
+
+func (m *metrics) handler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}

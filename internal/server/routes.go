@@ -1,0 +1,128 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/xiaoer-cs/xiaoer/internal/auth"
+)
+
+// who says who may call a route.
+type who int
+
+const (
+	public  who = iota // anyone
+	session            // a logged-in account
+	member             // a member of the {shop} in the path holding one of Perms
+)
+
+// route is one line of the route table.
+type route struct {
+	Method  string
+	Pattern string
+	Who     who
+	// Perms: a member needs at least one of them; empty means any member.
+	Perms   []auth.Permission
+	Handler handlerFunc
+}
+
+func perms(p ...auth.Permission) []auth.Permission { return p }
+
+// routes is the whole API, read top to bottom.
+func (s *Server) routes() []route {
+	readConv := perms(auth.ConversationsReadAssigned, auth.ConversationsReadAll)
+	return []route{
+		{"GET", "/healthz", public, nil, s.healthz},
+		{"GET", "/readyz", public, nil, s.readyz},
+
+		{"GET", "/api/v1/setup", public, nil, s.setupStatus},
+		{"POST", "/api/v1/setup", public, nil, s.setupCreate},
+		{"POST", "/api/v1/auth/login", public, nil, s.authLogin},
+		{"POST", "/api/v1/auth/logout", session, nil, s.authLogout},
+		{"GET", "/api/v1/me", session, nil, s.meGet},
+		{"PUT", "/api/v1/me/password", session, nil, s.mePassword},
+		{"GET", "/api/v1/permissions", session, nil, s.permissionList},
+		{"GET", "/api/v1/invitations/{token}", public, nil, s.invitationGet},
+		{"POST", "/api/v1/invitations/{token}/accept", public, nil, s.invitationAccept},
+
+		{"GET", "/api/v1/shops/{shop}", member, nil, s.shopGet},
+		{"PATCH", "/api/v1/shops/{shop}", member, perms(auth.SettingsManage), s.shopUpdate},
+		{"POST", "/api/v1/shops/{shop}/identity-secret", member, perms(auth.SettingsManage), s.shopRotateSecret},
+
+		{"GET", "/api/v1/shops/{shop}/members", member, perms(auth.AgentsManage, auth.ConversationsTransfer, auth.ConversationsAssign), s.memberList},
+		{"POST", "/api/v1/shops/{shop}/members", member, perms(auth.AgentsManage), s.memberAdd},
+		{"PATCH", "/api/v1/shops/{shop}/members/{account}", member, perms(auth.AgentsManage), s.memberUpdate},
+		{"DELETE", "/api/v1/shops/{shop}/members/{account}", member, perms(auth.AgentsManage), s.memberRemove},
+		{"PUT", "/api/v1/shops/{shop}/status", member, nil, s.memberSetStatus},
+		{"GET", "/api/v1/shops/{shop}/invitations", member, perms(auth.AgentsManage), s.invitationList},
+		{"DELETE", "/api/v1/shops/{shop}/invitations/{id}", member, perms(auth.AgentsManage), s.invitationDelete},
+		{"GET", "/api/v1/shops/{shop}/roles", member, perms(auth.AgentsManage), s.roleList},
+		{"PUT", "/api/v1/shops/{shop}/roles/{name}", member, perms(auth.AgentsManage), s.rolePut},
+		{"DELETE", "/api/v1/shops/{shop}/roles/{name}", member, perms(auth.AgentsManage), s.roleDelete},
+		{"GET", "/api/v1/shops/{shop}/groups", member, perms(auth.AgentsManage, auth.ConversationsTransfer, auth.ConversationsAssign), s.groupList},
+		{"POST", "/api/v1/shops/{shop}/groups", member, perms(auth.AgentsManage), s.groupCreate},
+		{"PUT", "/api/v1/shops/{shop}/groups/{id}/members", member, perms(auth.AgentsManage), s.groupSetMembers},
+		{"DELETE", "/api/v1/shops/{shop}/groups/{id}", member, perms(auth.AgentsManage), s.groupDelete},
+		{"GET", "/api/v1/shops/{shop}/audit", member, perms(auth.AuditRead), s.auditList},
+
+		{"GET", "/api/v1/shops/{shop}/conversations", member, readConv, s.conversationList},
+		{"GET", "/api/v1/shops/{shop}/conversations/{id}", member, readConv, s.conversationGet},
+		{"GET", "/api/v1/shops/{shop}/conversations/{id}/messages", member, readConv, s.messageList},
+		{"POST", "/api/v1/shops/{shop}/conversations/{id}/messages", member, perms(auth.ConversationsReply), s.messageCreate},
+		{"GET", "/api/v1/shops/{shop}/conversations/{id}/events", member, readConv, s.eventList},
+		{"POST", "/api/v1/shops/{shop}/conversations/{id}/take", member, perms(auth.ConversationsReply), s.conversationTake},
+		{"POST", "/api/v1/shops/{shop}/conversations/{id}/assign", member, perms(auth.ConversationsAssign), s.conversationAssign},
+		{"POST", "/api/v1/shops/{shop}/conversations/{id}/release", member, perms(auth.ConversationsReply, auth.ConversationsAssign), s.conversationRelease},
+		{"POST", "/api/v1/shops/{shop}/conversations/{id}/close", member, perms(auth.ConversationsClose), s.conversationClose},
+
+		{"GET", "/ws/buyer", public, nil, s.wsBuyer},
+		{"GET", "/ws/agent", session, nil, s.wsAgent},
+	}
+}
+
+// guard checks a route's caller before its handler runs: the session for
+// session and member routes, membership of the {shop} and one of the
+// permissions for member routes, and the CSRF token on every state-changing
+// request made with a session cookie.
+func (s *Server) guard(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := s.check(w, r, rt)
+		if err == nil {
+			return
+		}
+		writeError(s.log, w, r, err)
+	})
+}
+
+func (s *Server) check(w http.ResponseWriter, r *http.Request, rt route) error {
+	if rt.Who == public {
+		return rt.Handler(w, r)
+	}
+	st, err := s.loadSession(r)
+	if err != nil {
+		return err
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if r.Header.Get("X-CSRF-Token") != st.session.CSRFToken {
+			return errForbidden("missing or wrong X-CSRF-Token header")
+		}
+	}
+	r = withState(r, st)
+	if rt.Who == member {
+		if err := s.loadMember(r, st, r.PathValue("shop")); err != nil {
+			return err
+		}
+		if len(rt.Perms) > 0 && !hasAny(st.perms, rt.Perms) {
+			return errForbidden("your role does not allow this")
+		}
+	}
+	return rt.Handler(w, r)
+}
+
+func hasAny(set auth.Set, ps []auth.Permission) bool {
+	for _, p := range ps {
+		if set.Has(p) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,112 @@
+// Package server is xiaoer's HTTP face: the one route table of the JSON API
+// under /api/v1, the buyer and agent WebSockets, health and metrics. Every
+// route states who may call it, and the middleware checks it on the server
+// before the handler runs.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/xiaoer-cs/xiaoer/internal/auth"
+	"github.com/xiaoer-cs/xiaoer/internal/bus"
+	"github.com/xiaoer-cs/xiaoer/internal/chat"
+	"github.com/xiaoer-cs/xiaoer/internal/hub"
+	"github.com/xiaoer-cs/xiaoer/internal/store"
+)
+
+// Options is what the server is built from.
+type Options struct {
+	Store      store.Store
+	Chat       *chat.Service
+	Bus        bus.Broker
+	Hub        *hub.Hub
+	Identities *auth.Identities
+	Logger     *slog.Logger
+	Registry   *prometheus.Registry // metrics go here; a new one when nil
+	BaseURL    string
+	Version    string
+	SessionTTL time.Duration
+	BcryptCost int
+	FrameRate  int  // frames per second per socket
+	TrustProxy bool // read the client address from X-Forwarded-For
+	Now        func() time.Time
+}
+
+// Server serves the API and the sockets.
+type Server struct {
+	opts    Options
+	store   store.Store
+	chat    *chat.Service
+	hub     *hub.Hub
+	ids     *auth.Identities
+	log     *slog.Logger
+	metrics *metrics
+	mux     *http.ServeMux
+	now     func() time.Time
+
+	// draining is closed when shutdown begins: sockets stop taking frames.
+	drainOnce sync.Once
+	draining  chan struct{}
+	sockets   sync.WaitGroup
+}
+
+// New builds the server and its route table.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Registry == nil {
+		opts.Registry = prometheus.NewRegistry()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = 7 * 24 * time.Hour
+	}
+	if opts.BcryptCost == 0 {
+		opts.BcryptCost = 12
+	}
+	if opts.FrameRate <= 0 {
+		opts.FrameRate = 20
+	}
+	s := &Server{opts: opts, store: opts.Store, chat: opts.Chat, hub: opts.Hub, ids: opts.Identities, log: opts.Logger,
+		metrics: newMetrics(opts.Registry, opts.Hub), now: opts.Now, draining: make(chan struct{})}
+	s.mux = http.NewServeMux()
+	for _, rt := range s.routes() {
+		s.mux.Handle(rt.Method+" "+rt.Pattern, s.guard(rt))
+	}
+	s.mux.Handle("GET /metrics", s.metrics.handler(opts.Registry))
+	return s
+}
+
+// ServeHTTP serves one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v)
+			writeJSON(w, http.StatusInternalServerError, errorJSON{Code: "internal", Message: "internal error"})
+		}
+	}()
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(w, r)
+}
+
+// Drain starts a graceful shutdown: sockets are closed with the reason
+// "reconnect" once their pending writes are done. Call it before
+// http.Server.Shutdown, then WaitSockets.
+func (s *Server) Drain() {
+	s.drainOnce.Do(func() { close(s.draining) })
+	s.hub.CloseAll("reconnect")
+}
+
+// WaitSockets waits for every socket handler to finish.
+func (s *Server) WaitSockets() { s.sockets.Wait() }

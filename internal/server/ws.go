@@ -1,0 +1,404 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/xiaoer-cs/xiaoer/internal/bus"
+	"github.com/xiaoer-cs/xiaoer/internal/chat"
+	"github.com/xiaoer-cs/xiaoer/internal/store"
+)
+
+// Socket limits. A frame over socketReadLimit closes the socket (1009): it
+// cannot be a legal message, since a 5,000-character body fits well within.
+const (
+	socketReadLimit  = 64 << 10
+	socketQueue      = 512 // frames waiting for a slow client before it is dropped
+	socketWriteWait  = 10 * time.Second
+	socketPingEvery  = 30 * time.Second
+	socketHelloWait  = 10 * time.Second
+	catchUpPage      = 500
+	closeForbidden   = websocket.StatusCode(4003)
+	closeReasonRetry = "reconnect"
+)
+
+// frameIn is any frame a client sends; which fields count depends on Type.
+type frameIn struct {
+	Type           string      `json:"type"`
+	ClientID       string      `json:"client_id,omitempty"`
+	ConversationID int64       `json:"conversation_id,omitempty"`
+	LastSeq        int64       `json:"last_seq,omitempty"`
+	Kind           string      `json:"kind,omitempty"`
+	Body           string      `json:"body,omitempty"`
+	Typing         bool        `json:"typing,omitempty"`
+	Seq            int64       `json:"seq,omitempty"`
+	Shop           string      `json:"shop,omitempty"`
+	VisitorToken   string      `json:"visitor_token,omitempty"`
+	Buyer          *buyerHello `json:"buyer,omitempty"`
+}
+
+type buyerHello struct {
+	ID        string `json:"id"`
+	Nickname  string `json:"nickname,omitempty"`
+	Signature string `json:"signature"`
+}
+
+type errorFrame struct {
+	Type     string `json:"type"` // "error"
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+	ClientID string `json:"client_id,omitempty"`
+}
+
+type ackFrame struct {
+	Type      string           `json:"type"` // "ack"
+	ClientID  string           `json:"client_id"`
+	Duplicate bool             `json:"duplicate,omitempty"`
+	Message   chat.MessageJSON `json:"message"`
+}
+
+type messageFrame struct {
+	Type    string           `json:"type"` // "message"
+	Message chat.MessageJSON `json:"message"`
+}
+
+type syncedFrame struct {
+	Type           string `json:"type"` // "synced": history caught up, live from here
+	ConversationID int64  `json:"conversation_id"`
+	LastSeq        int64  `json:"last_seq"`
+}
+
+// outItem is one thing for a socket's writer to do, in order.
+type outItem struct {
+	frame   any        // a ready frame
+	event   *bus.Event // a bus event to turn into frames
+	catchUp *catchUp   // send a conversation's messages after a sequence number
+	closing bool       // close the socket once everything before is written
+}
+
+type catchUp struct {
+	conversationID int64
+	after          int64
+}
+
+// Deliver offers a bus event to the socket (hub.Client). It runs on the
+// publisher's goroutine, so it only filters and queues.
+func (so *socket) Deliver(e bus.Event) {
+	if so.accept != nil && !so.accept(&e) {
+		return
+	}
+	so.enqueue(outItem{event: &e})
+}
+
+// socket is one WebSocket: a reader (the handler goroutine) and a writer
+// goroutine that alone writes frames, in order, from the queue.
+type socket struct {
+	srv  *Server
+	conn *websocket.Conn
+	kind string
+	out  chan outItem
+
+	mu          sync.Mutex
+	closed      bool
+	closeCode   websocket.StatusCode
+	closeReason string
+
+	// sent is each watched conversation's last sequence number written
+	// (writer goroutine only): messages arrive at most once and in order.
+	sent map[int64]int64
+	// translate turns a bus event into frames; nil frames are skipped.
+	translate func(e *bus.Event) []any
+	// accept filters events on the publisher's goroutine; nil takes all.
+	accept func(e *bus.Event) bool
+	// watch starts live delivery of a conversation; the writer calls it just
+	// before reading the conversation's history, so nothing committed in
+	// between can be missed.
+	watch func(conversationID int64)
+	done  chan struct{}
+	abort atomic.Bool // the client fell behind: close without writing more
+	shop  int64       // guarded by mu
+}
+
+func newSocket(srv *Server, conn *websocket.Conn, kind string) *socket {
+	conn.SetReadLimit(socketReadLimit)
+	return &socket{srv: srv, conn: conn, kind: kind, out: make(chan outItem, socketQueue),
+		sent: map[int64]int64{}, done: make(chan struct{})}
+}
+
+// enqueue adds an item for the writer; a full queue means the client does not
+// keep up, so it is closed and will resume from its last sequence number.
+func (so *socket) enqueue(it outItem) {
+	so.mu.Lock()
+	defer so.mu.Unlock()
+	if so.closed {
+		return
+	}
+	select {
+	case so.out <- it:
+	default:
+		so.closed, so.closeCode, so.closeReason = true, websocket.StatusTryAgainLater, closeReasonRetry
+		so.abort.Store(true)
+		close(so.out)
+	}
+}
+
+// send queues a ready frame.
+func (so *socket) send(frame any) { so.enqueue(outItem{frame: frame}) }
+
+// sendError queues an error frame with a stable code.
+func (so *socket) sendError(code, message, clientID string) {
+	so.srv.metrics.frameErrors.WithLabelValues(code).Inc()
+	so.send(errorFrame{Type: "error", Code: code, Message: message, ClientID: clientID})
+}
+
+// Close ends the socket after the frames already queued are written.
+func (so *socket) Close(reason string) {
+	code := websocket.StatusServiceRestart
+	if reason != closeReasonRetry {
+		code = closeForbidden
+	}
+	so.closeWith(code, reason)
+}
+
+func (so *socket) closeWith(code websocket.StatusCode, reason string) {
+	so.mu.Lock()
+	defer so.mu.Unlock()
+	if so.closed {
+		return
+	}
+	so.closed, so.closeCode, so.closeReason = true, code, reason
+	select {
+	case so.out <- outItem{closing: true}:
+	default:
+	}
+	close(so.out)
+}
+
+// writeLoop writes queued items until the queue closes, then closes the
+// connection with the recorded code and reason.
+func (so *socket) writeLoop(ctx context.Context) {
+	defer close(so.done)
+	ping := time.NewTicker(socketPingEvery)
+	defer ping.Stop()
+	for {
+		select {
+		case it, ok := <-so.out:
+			if !ok || it.closing || so.abort.Load() {
+				so.finish()
+				return
+			}
+			if err := so.write(ctx, it); err != nil {
+				so.closeWith(websocket.StatusGoingAway, "write failed")
+				so.conn.CloseNow()
+				return
+			}
+		case <-ping.C:
+			go func() {
+				pctx, cancel := context.WithTimeout(ctx, socketWriteWait)
+				defer cancel()
+				if err := so.conn.Ping(pctx); err != nil {
+					so.conn.CloseNow()
+				}
+			}()
+		}
+	}
+}
+
+func (so *socket) finish() {
+	so.mu.Lock()
+	code, reason := so.closeCode, so.closeReason
+	so.mu.Unlock()
+	if code == 0 {
+		code, reason = websocket.StatusNormalClosure, ""
+	}
+	// Close waits for the peer's close frame; bound it so shutdown never hangs.
+	go func() {
+		time.Sleep(socketWriteWait)
+		so.conn.CloseNow()
+	}()
+	_ = so.conn.Close(code, reason)
+}
+
+func (so *socket) write(ctx context.Context, it outItem) error {
+	switch {
+	case it.frame != nil:
+		return so.writeFrame(ctx, it.frame)
+	case it.catchUp != nil:
+		if so.watch != nil {
+			so.watch(it.catchUp.conversationID)
+		}
+		return so.catchUpTo(ctx, it.catchUp.conversationID, it.catchUp.after, 0)
+	case it.event != nil:
+		if it.event.Type == bus.TypeMessage {
+			if _, watched := so.sent[it.event.ConversationID]; watched {
+				return so.writeOrdered(ctx, it.event)
+			}
+		}
+		for _, f := range so.translate(it.event) {
+			if err := so.writeFrame(ctx, f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writeOrdered writes a watched conversation's message exactly once and in
+// sequence: an old one is skipped, and a gap (a message published by
+// another node or goroutine that has not reached us yet) is filled from the
+// store first.
+func (so *socket) writeOrdered(ctx context.Context, e *bus.Event) error {
+	var me chat.MessageEvent
+	if err := json.Unmarshal(e.Data, &me); err != nil {
+		return nil
+	}
+	last := so.sent[e.ConversationID]
+	switch {
+	case me.Message.Seq <= last:
+		return nil
+	case me.Message.Seq > last+1:
+		if err := so.catchUpTo(ctx, e.ConversationID, last, me.Message.Seq-1); err != nil {
+			return err
+		}
+	}
+	for _, f := range so.translate(e) {
+		if err := so.writeFrame(ctx, f); err != nil {
+			return err
+		}
+	}
+	so.sent[e.ConversationID] = me.Message.Seq
+	return nil
+}
+
+// catchUpTo writes a conversation's stored messages after seq `after`, up to
+// `upTo` (0: all), and marks the conversation watched from there.
+func (so *socket) catchUpTo(ctx context.Context, conversationID, after, upTo int64) error {
+	shopID := so.shopID()
+	for {
+		ms, err := so.srv.store.ListMessages(ctx, store.MessageQuery{ShopID: shopID, ConversationID: conversationID,
+			AfterSeq: after, Limit: catchUpPage})
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if upTo > 0 && m.Seq > upTo {
+				break
+			}
+			mj := chat.NewMessageJSON(m)
+			if so.kind == "buyer" {
+				mj = forBuyer(mj)
+			}
+			if err := so.writeFrame(ctx, messageFrame{Type: "message", Message: mj}); err != nil {
+				return err
+			}
+			after = m.Seq
+		}
+		if len(ms) < catchUpPage || (upTo > 0 && after >= upTo) {
+			break
+		}
+	}
+	so.sent[conversationID] = after
+	if upTo == 0 {
+		return so.writeFrame(ctx, syncedFrame{Type: "synced", ConversationID: conversationID, LastSeq: after})
+	}
+	return nil
+}
+
+func (so *socket) writeFrame(ctx context.Context, f any) error {
+	b, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, socketWriteWait)
+	defer cancel()
+	return so.conn.Write(wctx, websocket.MessageText, b)
+}
+
+// shopID is set once by the buyer or agent hello before any catch-up.
+func (so *socket) shopID() int64 {
+	so.mu.Lock()
+	defer so.mu.Unlock()
+	return so.shop
+}
+
+// readFrame reads and decodes one client frame. A bad frame is answered
+// with an error frame and reading goes on; only a broken connection ends it.
+func (so *socket) readFrame(ctx context.Context, limit *rateLimit) (frameIn, bool, error) {
+	typ, data, err := so.conn.Read(ctx)
+	if err != nil {
+		return frameIn{}, false, err
+	}
+	if !limit.allow(time.Now()) {
+		var f frameIn
+		_ = json.Unmarshal(data, &f)
+		so.sendError("rate_limited", "too many frames; slow down and resend", f.ClientID)
+		return frameIn{}, false, nil
+	}
+	if typ != websocket.MessageText {
+		so.sendError("bad_frame", "frames must be JSON text", "")
+		return frameIn{}, false, nil
+	}
+	var f frameIn
+	if err := json.Unmarshal(data, &f); err != nil {
+		so.sendError("bad_json", "frame is not valid JSON", "")
+		return frameIn{}, false, nil
+	}
+	return f, true, nil
+}
+
+// rateLimit is a token bucket: rate frames a second, bursts of twice that.
+type rateLimit struct {
+	rate, tokens, burst float64
+	last                time.Time
+}
+
+func newRateLimit(perSecond int) *rateLimit {
+	r := float64(perSecond)
+	return &rateLimit{rate: r, tokens: 2 * r, burst: 2 * r}
+}
+
+func (l *rateLimit) allow(now time.Time) bool {
+	if !l.last.IsZero() {
+		l.tokens = min(l.burst, l.tokens+now.Sub(l.last).Seconds()*l.rate)
+	}
+	l.last = now
+	if l.tokens < 1 {
+		return false
+	}
+	l.tokens--
+	return true
+}
+
+// isClosedErr tells a normal end of a connection from a failure worth logging.
+func isClosedErr(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	s := websocket.CloseStatus(err)
+	return s != -1
+}
+
+// forBuyer strips what only agents may see from a message: the bot's
+// explanation of how it decided.
+func forBuyer(m chat.MessageJSON) chat.MessageJSON {
+	if len(m.Meta) == 0 {
+		return m
+	}
+	var meta map[string]json.RawMessage
+	if json.Unmarshal(m.Meta, &meta) != nil {
+		m.Meta = nil
+		return m
+	}
+	if _, ok := meta["explain"]; ok {
+		delete(meta, "explain")
+		b, _ := json.Marshal(meta)
+		m.Meta = b
+	}
+	return m
+}
