@@ -16,6 +16,7 @@ const (
 	priorOutOfScope        = 0.35
 	holdOutFAQShare        = 0.2
 	maxHeldOut             = 1500
+	calibrationPerFAQ      = 24
 	defaultAnswer          = 0.6
 	defaultSuggest         = 0.3
 )
@@ -123,9 +124,14 @@ func calibrate(qs []questionText, nfaq int) (calibrator, Thresholds) {
 	if len(probeIn) < 5 {
 		return defaultCalibrator, def
 	}
+	// The calibration core trains on at most calibrationPerFAQ questions of
+	// each FAQ, so that calibrating a large FAQ costs a fraction of the
+	// final training; it makes the calibrator a little cautious, never bold.
 	var train []questionText
+	perFAQ := make([]int, nfaq)
 	for i, q := range qs {
-		if !hold[i] {
+		if !hold[i] && perFAQ[q.faq] < calibrationPerFAQ {
+			perFAQ[q.faq]++
 			train = append(train, q)
 		}
 	}

@@ -22,6 +22,10 @@ type linear struct {
 	bias   []float32
 }
 
+// lr0 is the initial SGD step; it decays linearly to a tenth over training.
+// Inputs are L2-normalised, so one step cannot overshoot wildly.
+const lr0 = 1.0
+
 // Training budget: the dense weight matrix used while training may hold at
 // most this many weights; beyond it (thousands of FAQs) the engine falls back
 // to class centroids, which train in one pass.
@@ -39,11 +43,12 @@ func trainLinear(xs []sparse, ys []int32, nfeat, nclass int) *linear {
 		order[i] = i
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
+	// Few examples need several passes; many examples learn as much in
+	// fewer passes, which keeps a large build within its time budget.
 	epochs := 12
 	if n := len(xs); n > 2000 {
 		epochs = max(4, 24000/n)
 	}
-	const lr0 = 1.0
 	step := 0
 	total := float32(epochs * len(xs))
 	for ep := 0; ep < epochs; ep++ {
@@ -67,6 +72,8 @@ func trainLinear(xs []sparse, ys []int32, nfeat, nclass int) *linear {
 					continue
 				}
 				g *= lr
+				// The bias learns slowly so that an FAQ with many similar
+				// questions does not win by its prior alone.
 				bias[c] -= g * 0.1
 				for k, f := range x.ids {
 					w[int(f)*nclass+c] -= g * x.ws[k]

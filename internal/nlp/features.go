@@ -1,7 +1,6 @@
 package nlp
 
 import (
-	"hash/fnv"
 	"sort"
 	"strings"
 )
@@ -26,11 +25,16 @@ type feature struct {
 	w   float32
 }
 
+// hashKey is FNV-1a over the kind byte and the text, inlined to avoid an
+// allocation per feature.
 func hashKey(kind byte, s string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte{kind})
-	h.Write([]byte(s))
-	return h.Sum64()
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	h = (h ^ uint64(kind)) * prime
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * prime
+	}
+	return h
 }
 
 // featurizer turns normalized text into features. It is immutable.

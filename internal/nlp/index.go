@@ -13,11 +13,18 @@ const (
 )
 
 // posting records that a feature occurs in a document (one standard or
-// similar question) with a weighted term frequency.
+// similar question). Both per-document weights are computed at build time so
+// that scoring a query is one multiply-add per posting.
 type posting struct {
 	doc int32
-	tf  float32
+	tf  float32 // weighted term frequency while building; then the BM25 term weight
+	cos float32 // TF-IDF weight over the document's norm
 }
+
+// commonShare: features in more than this share of the documents (when there
+// are many) are skipped when scoring documents; they cost the most time and
+// tell documents apart the least. The classifier still uses them.
+const commonShare = 0.2
 
 // sparse is a feature vector: vocabulary ids with weights, sorted by id.
 type sparse struct {
@@ -36,6 +43,7 @@ type index struct {
 	docLen  []float32
 	docNorm []float32 // L2 norm of each document's TF-IDF vector
 	avgLen  float32
+	common  int // postings longer than this are skipped when scoring documents
 }
 
 // buildIndex indexes documents given as feature lists, each belonging to docFAQ[i].
@@ -51,7 +59,7 @@ func buildIndex(docs [][]feature, docFAQ []int32) *index {
 				ix.ids[f.key] = id
 				ix.post = append(ix.post, nil)
 			}
-			ix.post[id] = append(ix.post[id], posting{int32(d), f.w})
+			ix.post[id] = append(ix.post[id], posting{doc: int32(d), tf: f.w})
 			ix.docLen[d] += f.w
 		}
 		total += ix.docLen[d]
@@ -74,6 +82,17 @@ func buildIndex(docs [][]feature, docFAQ []int32) *index {
 	}
 	for d := range ix.docNorm {
 		ix.docNorm[d] = float32(math.Sqrt(float64(ix.docNorm[d])))
+	}
+	for id, p := range ix.post {
+		for i, e := range p {
+			lenNorm := bm25K1 * (1 - bm25B + bm25B*ix.docLen[e.doc]/ix.avgLen)
+			p[i].cos = e.tf * ix.idf[id] / ix.docNorm[e.doc]
+			p[i].tf = e.tf * (bm25K1 + 1) / (e.tf + lenNorm)
+		}
+	}
+	ix.common = int(commonShare * float64(len(docs)))
+	if len(docs) < 200 {
+		ix.common = len(docs) + 1
 	}
 	return ix
 }
@@ -127,19 +146,25 @@ func (ix *index) score(q sparse, raw []feature) docScores {
 	n := len(ix.docFAQ)
 	s := docScores{bm25: make([]float32, n), cos: make([]float32, n)}
 	for i, id := range q.ids {
-		idf := ix.idf[id]
+		p := ix.post[id]
+		if len(p) > ix.common {
+			continue
+		}
 		qw := q.ws[i]
-		for _, p := range ix.post[id] {
-			s.cos[p.doc] += qw * p.tf * idf / ix.docNorm[p.doc]
+		for _, e := range p {
+			s.cos[e.doc] += qw * e.cos
 		}
 	}
 	for _, f := range raw {
 		id := ix.ids[f.key]
-		idf := ix.idf[id]
-		s.self += idf * f.w
-		for _, p := range ix.post[id] {
-			norm := bm25K1 * (1 - bm25B + bm25B*ix.docLen[p.doc]/ix.avgLen)
-			s.bm25[p.doc] += f.w * idf * p.tf * (bm25K1 + 1) / (p.tf + norm)
+		p := ix.post[id]
+		if len(p) > ix.common {
+			continue
+		}
+		qw := f.w * ix.idf[id]
+		s.self += qw
+		for _, e := range p {
+			s.bm25[e.doc] += qw * e.tf
 		}
 	}
 	return s
@@ -148,7 +173,7 @@ func (ix *index) score(q sparse, raw []feature) docScores {
 func (ix *index) memoryBytes() int64 {
 	b := int64(len(ix.ids)) * 24
 	for _, p := range ix.post {
-		b += int64(cap(p))*8 + 24
+		b += int64(cap(p))*12 + 24
 	}
 	b += int64(len(ix.idf)+len(ix.docFAQ)+len(ix.docLen)+len(ix.docNorm)) * 4
 	return b
