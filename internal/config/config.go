@@ -22,13 +22,13 @@ import (
 // Config is every setting of the server.
 type Config struct {
 	Listen       string        // address to serve HTTP on
-	DataDir      string        // where the SQLite database, backups and the secret key live
+	DataDir      string        // where the SQLite database and its backups live
 	DatabaseURL  string        // PostgreSQL URL; empty means SQLite in DataDir
 	BaseURL      string        // public URL, used in links (setup, invitations, notifications)
 	LogLevel     string        // debug, info, warn, error
 	LogFormat    string        // text or json
 	Demo         bool          // seed the demo shop on an empty database
-	SecretKey    string        // signs visitor tokens; generated in DataDir when empty
+	SecretKey    string        // signs visitor tokens; generated and kept in the database when empty
 	SessionTTL   time.Duration // how long a login lasts
 	MaxMessage   int           // longest message, in characters
 	FrameRate    int           // frames a socket may send per second (burst twice that)
@@ -61,13 +61,13 @@ func (v *flagValue) IsBoolFlag() bool   { return v.isBool }
 func fields() []field {
 	return []field{
 		{"listen", ":8080", "address to serve HTTP on", false, func(c *Config, v string) error { c.Listen = v; return nil }},
-		{"data-dir", "./data", "directory for the SQLite database, backups and the generated secret key", false, func(c *Config, v string) error { c.DataDir = v; return nil }},
+		{"data-dir", "./data", "directory for the SQLite database and its backups", false, func(c *Config, v string) error { c.DataDir = v; return nil }},
 		{"database-url", "", "PostgreSQL URL (postgres://...); empty uses SQLite in the data directory", true, func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
 		{"base-url", "", "public URL of this server, used in links (default http://localhost:<port>)", false, func(c *Config, v string) error { c.BaseURL = strings.TrimRight(v, "/"); return nil }},
 		{"log-level", "info", "log level: debug, info, warn or error", false, func(c *Config, v string) error { c.LogLevel = v; return nil }},
 		{"log-format", "text", "log format: text or json", false, func(c *Config, v string) error { c.LogFormat = v; return nil }},
 		{"demo", "false", "create the demo shop with its logins on an empty database", false, boolSetter(func(c *Config, b bool) { c.Demo = b })},
-		{"secret-key", "", "key that signs visitor tokens (at least 32 characters); generated in the data directory when empty", true, func(c *Config, v string) error { c.SecretKey = v; return nil }},
+		{"secret-key", "", "key that signs visitor tokens (at least 32 characters); generated and kept in the database when empty", true, func(c *Config, v string) error { c.SecretKey = v; return nil }},
 		{"session-ttl", "168h", "how long a login lasts", false, durationSetter(func(c *Config, d time.Duration) { c.SessionTTL = d })},
 		{"max-message", "5000", "longest message a client may send, in characters", false, intSetter(func(c *Config, n int) { c.MaxMessage = n })},
 		{"frame-rate", "20", "frames per second a socket may send (bursts up to twice that)", false, intSetter(func(c *Config, n int) { c.FrameRate = n })},

@@ -73,3 +73,16 @@ func TestParse(t *testing.T) {
 		})
 	}
 }
+
+// TestReadmeListsEverySetting keeps the README's configuration table true.
+func TestReadmeListsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range Describe() {
+		if !strings.Contains(string(readme), "`"+d[0]+"`") || !strings.Contains(string(readme), "`"+d[1]+"`") {
+			t.Errorf("README.md does not list %s / %s", d[0], d[1])
+		}
+	}
+}

@@ -33,6 +33,9 @@ func (s *Server) routes() []route {
 	return []route{
 		{"GET", "/healthz", public, nil, s.healthz},
 		{"GET", "/readyz", public, nil, s.readyz},
+		{"GET", "/setup", public, nil, page("setup.html")},
+		{"GET", "/invite", public, nil, page("invite.html")},
+		{"GET", "/pages/{file}", public, nil, s.pageAsset},
 
 		{"GET", "/api/v1/setup", public, nil, s.setupStatus},
 		{"POST", "/api/v1/setup", public, nil, s.setupCreate},
