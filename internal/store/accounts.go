@@ -46,9 +46,6 @@ func (db *DB) GetAccount(ctx context.Context, id int64) (model.Account, error) {
 
 // GetAccountByLogin finds the account whose username, email or phone is login.
 func (db *DB) GetAccountByLogin(ctx context.Context, login string) (model.Account, error) {
-	if login == "" {
-		return model.Account{}, fmt.Errorf("store: get account by login \"\": %w", ErrNotFound)
-	}
 	const q = `SELECT ` + accountColumns + ` FROM accounts
 WHERE username = $1 OR (email <> '' AND email = $1) OR (phone <> '' AND phone = $1) ORDER BY id LIMIT 1`
 	a, err := scanAccount(db.r.QueryRowContext(ctx, q, login))

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/xiaoer-cs/xiaoer/internal/model"
 )
@@ -192,7 +193,9 @@ func (db *DB) ChangeOwner(ctx context.Context, ch OwnerChange) (model.Conversati
 		if ch.Priority != nil {
 			c.Priority = *ch.Priority
 		}
-		c.ClosedAt = cur.ClosedAt
+		// ClosedAt is zero while the conversation is open, also after a
+		// closed one is reopened.
+		c.ClosedAt = time.Time{}
 		if ch.To == model.OwnerClosed {
 			c.ClosedAt = e.CreatedAt
 		}
