@@ -90,10 +90,28 @@ type heldOut struct {
 // probes) and every question of a fifth of the FAQs (out-of-scope probes) —
 // trains a core on the rest, fits the calibrator on how it does on the held-out
 // questions and picks the thresholds that reach the target precisions.
-func calibrate(qs []questionText, nfaq int) (calibrator, Thresholds) {
-	def := Thresholds{Answer: defaultAnswer, Suggest: defaultSuggest}
+//
+// generic are features of messages no shop answers from its FAQ (weather,
+// jokes, small talk: the "other" intent of the built-in corpus); they probe
+// out of scope too, as buyers' messages unlike any FAQ.
+func calibrate(qs []questionText, generic [][]feature, nfaq int) (calibrator, Thresholds) {
+	ex, shopProbes := calibrationExamples(qs, generic, nfaq)
+	if shopProbes == 0 {
+		return defaultCalibrator, Thresholds{Answer: defaultAnswer, Suggest: defaultSuggest}
+	}
+	cal := fitCalibrator(ex, shopProbes)
+	thr := Thresholds{Calibrated: true}
+	thr.Answer = pickThreshold(ex, cal, func(h heldOut) bool { return h.top1 }, targetAnswerPrecision, defaultAnswer, 0.95)
+	thr.Suggest = pickThreshold(ex, cal, func(h heldOut) bool { return h.top3 }, targetSuggestPrecision, 0.1, thr.Answer)
+	return cal, thr
+}
+
+// calibrationExamples trains a core without the held-out questions and
+// returns how it does on them, with the number of probes taken from the
+// shop's own FAQ (0 when the FAQ is too small to hold any out).
+func calibrationExamples(qs []questionText, generic [][]feature, nfaq int) ([]heldOut, int) {
 	if nfaq < 5 {
-		return defaultCalibrator, def
+		return nil, 0
 	}
 	rng := rand.New(rand.NewPCG(7, 11))
 	outFAQ := make([]bool, nfaq)
@@ -122,7 +140,7 @@ func calibrate(qs []questionText, nfaq int) (calibrator, Thresholds) {
 		}
 	}
 	if len(probeIn) < 5 {
-		return defaultCalibrator, def
+		return nil, 0
 	}
 	// The calibration core trains on at most calibrationPerFAQ questions of
 	// each FAQ, so that calibrating a large FAQ costs a fraction of the
@@ -137,38 +155,43 @@ func calibrate(qs []questionText, nfaq int) (calibrator, Thresholds) {
 	}
 	c := buildCore(train, nfaq)
 	var ex []heldOut
-	probe := func(ids []int, out bool, weight float64) {
-		for _, i := range ids {
-			s := c.score(qs[i].feats)
-			top := s.top(3)
-			h := heldOut{x: signalsOf(&s, top), weight: weight}
-			if !out && len(top) > 0 {
-				h.top1 = top[0] == int(qs[i].faq)
-				for _, t := range top {
-					h.top3 = h.top3 || t == int(qs[i].faq)
-				}
+	probe := func(feats []feature, faq int, weight float64) {
+		s := c.score(feats)
+		top := s.top(3)
+		h := heldOut{x: signalsOf(&s, top), weight: weight}
+		if faq >= 0 && len(top) > 0 {
+			h.top1 = top[0] == faq
+			for _, t := range top {
+				h.top3 = h.top3 || t == faq
 			}
-			ex = append(ex, h)
 		}
+		ex = append(ex, h)
 	}
-	probe(probeIn, false, (1-priorOutOfScope)/float64(len(probeIn)))
-	probe(probeOut, true, priorOutOfScope/float64(max(1, len(probeOut))))
-	cal := fitCalibrator(ex)
-	thr := Thresholds{Calibrated: true}
-	thr.Answer = pickThreshold(ex, cal, func(h heldOut) bool { return h.top1 }, targetAnswerPrecision, 0.5, 0.95)
-	thr.Suggest = pickThreshold(ex, cal, func(h heldOut) bool { return h.top3 }, targetSuggestPrecision, 0.1, thr.Answer)
-	return cal, thr
+	for _, i := range probeIn {
+		probe(qs[i].feats, int(qs[i].faq), (1-priorOutOfScope)/float64(len(probeIn)))
+	}
+	// Out-of-scope weight is shared between near misses (held-out FAQs) and
+	// unrelated chatter.
+	for _, i := range probeOut {
+		probe(qs[i].feats, -1, priorOutOfScope/2/float64(len(probeOut)))
+	}
+	for _, f := range generic {
+		probe(f, -1, priorOutOfScope/2/float64(len(generic)))
+	}
+	return ex, len(probeIn) + len(probeOut)
 }
 
-// fitCalibrator fits weighted logistic regression by gradient descent, with a
-// little L2 so that a small FAQ cannot produce extreme weights.
-func fitCalibrator(ex []heldOut) calibrator {
+// fitCalibrator fits weighted logistic regression by gradient descent. Its
+// weights are pulled towards the default calibrator, the more so the fewer
+// examples there are, so that a small FAQ cannot produce extreme weights.
+func fitCalibrator(ex []heldOut, shopProbes int) calibrator {
 	c := defaultCalibrator
 	var wsum float64
 	for _, h := range ex {
 		wsum += h.weight
 	}
-	const l2, lr = 0.001, 2.0
+	const lr = 2.0
+	l2 := max(0.001, 5/float64(shopProbes))
 	for it := 0; it < 400; it++ {
 		var grad signals
 		for _, h := range ex {
@@ -182,7 +205,7 @@ func fitCalibrator(ex []heldOut) calibrator {
 			}
 		}
 		for i := range c.w {
-			c.w[i] -= lr * (grad[i] + l2*c.w[i])
+			c.w[i] -= lr * (grad[i] + l2*(c.w[i]-defaultCalibrator.w[i]))
 		}
 	}
 	return c
@@ -190,7 +213,8 @@ func fitCalibrator(ex []heldOut) calibrator {
 
 // pickThreshold returns the lowest confidence at which the held-out examples
 // at or above it are good with at least the target (weighted) precision,
-// clamped to [lo, hi].
+// clamped to [lo, hi]. Two imaginary bad examples are counted at the top, so
+// that a handful of lucky probes cannot set a bold threshold.
 func pickThreshold(ex []heldOut, cal calibrator, good func(heldOut) bool, target, lo, hi float64) float64 {
 	type scored struct {
 		conf, w float64
@@ -203,6 +227,9 @@ func pickThreshold(ex []heldOut, cal calibrator, good func(heldOut) bool, target
 	sort.Slice(ss, func(i, j int) bool { return ss[i].conf > ss[j].conf })
 	best := hi
 	var okW, allW float64
+	for _, h := range ex {
+		allW += 2 * h.weight / float64(len(ex))
+	}
 	for _, s := range ss {
 		allW += s.w
 		if s.good {

@@ -65,7 +65,8 @@ type faqScores struct {
 
 func (c *core) score(feats []feature) faqScores {
 	q, known := c.ix.vector(feats)
-	ds := c.ix.score(q, known)
+	ds := c.ix.score(q, feats)
+	defer ds.release()
 	s := faqScores{
 		prob: make([]float32, c.nfaq), cos: make([]float32, c.nfaq),
 		bm25: make([]float32, c.nfaq), near: make([]int32, c.nfaq), fused: make([]float32, c.nfaq),

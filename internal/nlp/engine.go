@@ -22,11 +22,12 @@ type Options struct {
 	// added to the built-in e-commerce groups.
 	Synonyms [][]string
 	// AnswerThreshold and SuggestThreshold override the calibrated
-	// thresholds (confidence in 0..1) when positive.
+	// thresholds (confidence in 0..1) when positive; above 1 they turn the
+	// decision off.
 	AnswerThreshold  float64
 	SuggestThreshold float64
-	// OrderNumber recognises the shop's order numbers; the default matches
-	// 12 to 24 digits.
+	// OrderNumber recognises the shop's order numbers, case-insensitively;
+	// the default matches 12 to 24 digits.
 	OrderNumber *regexp.Regexp
 	// ExtraIntents adds intents, or examples to built-in intents, to the
 	// intent model.
@@ -93,7 +94,7 @@ func Build(faqs []FAQ, opts Options) (*Engine, error) {
 	e.fz = &featurizer{syn: builtinSynonyms().withGroups(opts.Synonyms)}
 	texts := questionFeatures(e.fz, clean)
 	e.core = buildCore(texts, len(clean))
-	e.cal, e.thr = calibrate(texts, len(clean))
+	e.cal, e.thr = calibrate(texts, genericProbes(e.fz), len(clean))
 	if opts.AnswerThreshold > 0 {
 		e.thr.Answer, e.thr.Calibrated = opts.AnswerThreshold, false
 	}

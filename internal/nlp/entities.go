@@ -77,9 +77,14 @@ type entityExtractor struct {
 	order *regexp.Regexp
 }
 
+// newEntityExtractor compiles the shop's order number pattern to match
+// case-insensitively, since entities are read from lower-cased text.
 func newEntityExtractor(order *regexp.Regexp) *entityExtractor {
 	if order == nil {
-		order = defaultOrderNumber
+		return &entityExtractor{order: defaultOrderNumber}
+	}
+	if re, err := regexp.Compile("(?i)" + order.String()); err == nil {
+		order = re
 	}
 	return &entityExtractor{order: order}
 }
@@ -154,7 +159,7 @@ func (x *entityExtractor) extract(text string) []Entity {
 func (x *entityExtractor) numbers(s string, claim func(string, int, int, string) bool) {
 	for _, m := range x.order.FindAllStringIndex(s, -1) {
 		if x.order != defaultOrderNumber && !reTrackHint.MatchString(s[:m[0]]) {
-			claim(EntityOrderNumber, m[0], m[1], s[m[0]:m[1]])
+			claim(EntityOrderNumber, m[0], m[1], strings.ToUpper(s[m[0]:m[1]]))
 		}
 	}
 	for _, m := range rePhone.FindAllStringIndex(s, -1) {

@@ -1,8 +1,10 @@
 package nlp
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
+	"sync"
 )
 
 // BM25 parameters: the usual defaults, with a lower length normalisation
@@ -97,37 +99,46 @@ func buildIndex(docs [][]feature, docFAQ []int32) *index {
 	return ix
 }
 
-// vector maps features to the vocabulary, drops unknown ones and returns the
-// L2-normalised TF-IDF vector along with the raw known features.
+// vector maps features to the vocabulary and returns the L2-normalised
+// TF-IDF vector of the known features along with the raw known features.
+// Unknown features count in the norm with the highest IDF: words no FAQ uses
+// make a message less like every FAQ, which is what out-of-scope looks like.
 func (ix *index) vector(feats []feature) (vec sparse, known []feature) {
+	type entry struct {
+		id int32
+		w  float32
+	}
+	entries := make([]entry, 0, len(feats))
 	var norm float32
+	unknownIDF := ix.unknownIDF()
 	for _, f := range feats {
 		id, ok := ix.ids[f.key]
 		if !ok {
+			v := f.w * unknownIDF
+			norm += v * v
 			continue
 		}
 		v := f.w * ix.idf[id]
-		vec.ids = append(vec.ids, id)
-		vec.ws = append(vec.ws, v)
+		entries = append(entries, entry{id, v})
 		known = append(known, f)
 		norm += v * v
 	}
+	slices.SortFunc(entries, func(a, b entry) int { return cmp.Compare(a.id, b.id) })
+	var inv float32
 	if norm > 0 {
-		inv := 1 / float32(math.Sqrt(float64(norm)))
-		for i := range vec.ws {
-			vec.ws[i] *= inv
-		}
+		inv = 1 / float32(math.Sqrt(float64(norm)))
 	}
-	order := make([]int, len(vec.ids))
-	for i := range order {
-		order[i] = i
+	vec = sparse{ids: make([]int32, len(entries)), ws: make([]float32, len(entries))}
+	for i, e := range entries {
+		vec.ids[i], vec.ws[i] = e.id, e.w*inv
 	}
-	sort.Slice(order, func(a, b int) bool { return vec.ids[order[a]] < vec.ids[order[b]] })
-	out := sparse{ids: make([]int32, len(order)), ws: make([]float32, len(order))}
-	for i, o := range order {
-		out.ids[i], out.ws[i] = vec.ids[o], vec.ws[o]
-	}
-	return out, known
+	return vec, known
+}
+
+// unknownIDF is the IDF of a feature in no document.
+func (ix *index) unknownIDF() float32 {
+	n := float64(len(ix.docFAQ))
+	return float32(math.Log(1 + (n+0.5)/0.5))
 }
 
 // docScores holds, per document, the BM25 score and the TF-IDF cosine.
@@ -139,12 +150,28 @@ type docScores struct {
 	self float32
 }
 
-// score scores every document against the query vector q (normalised TF-IDF)
-// and its raw features. skip, when ≥ 0, names a document to ignore (used to
-// hold a question out of its own neighbourhood).
-func (ix *index) score(q sparse, raw []feature) docScores {
-	n := len(ix.docFAQ)
-	s := docScores{bm25: make([]float32, n), cos: make([]float32, n)}
+// scores recycles per-query score arrays: with thousands of questions they
+// would otherwise be most of the garbage a query makes.
+var scores sync.Pool
+
+func (ix *index) scratch(n int) *docScores {
+	s, _ := scores.Get().(*docScores)
+	if s == nil || cap(s.bm25) < n {
+		return &docScores{bm25: make([]float32, n), cos: make([]float32, n)}
+	}
+	s.bm25, s.cos, s.self = s.bm25[:n], s.cos[:n], 0
+	clear(s.bm25)
+	clear(s.cos)
+	return s
+}
+
+// release returns score arrays to the pool once the caller is done.
+func (s *docScores) release() { scores.Put(s) }
+
+// score scores every document against the query vector q (normalised
+// TF-IDF) and its raw features, known or not.
+func (ix *index) score(q sparse, raw []feature) *docScores {
+	s := ix.scratch(len(ix.docFAQ))
 	for i, id := range q.ids {
 		p := ix.post[id]
 		if len(p) > ix.common {
@@ -155,8 +182,13 @@ func (ix *index) score(q sparse, raw []feature) docScores {
 			s.cos[e.doc] += qw * e.cos
 		}
 	}
+	unknownIDF := ix.unknownIDF()
 	for _, f := range raw {
-		id := ix.ids[f.key]
+		id, ok := ix.ids[f.key]
+		if !ok {
+			s.self += f.w * unknownIDF
+			continue
+		}
 		p := ix.post[id]
 		if len(p) > ix.common {
 			continue

@@ -147,3 +147,20 @@ func (m *IntentModel) IntentIDs() []string {
 	}
 	return ids
 }
+
+// genericProbes returns the features of the built-in "other" examples:
+// messages that no shop's FAQ answers, used to calibrate against chatter.
+func genericProbes(fz *featurizer) [][]feature {
+	var out [][]feature
+	inOther := false
+	for _, line := range dataLines(intentdata.Train) {
+		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+			inOther = line == "[other]"
+			continue
+		}
+		if norm := Normalize(line); inOther && norm != "" {
+			out = append(out, fz.extract(norm).feats)
+		}
+	}
+	return out
+}
