@@ -153,7 +153,7 @@ func calibrationExamples(qs []questionText, generic [][]feature, nfaq int) ([]he
 			train = append(train, q)
 		}
 	}
-	c := buildCore(train, nfaq)
+	c := buildCore(train, nfaq, false)
 	var ex []heldOut
 	probe := func(feats []feature, faq int, weight float64) {
 		s := c.score(feats)

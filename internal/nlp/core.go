@@ -22,7 +22,9 @@ type core struct {
 	fuse  [3]float32 // weights of classifier, neighbour and BM25 in the ranking
 }
 
-func buildCore(qs []questionText, nfaq int) *core {
+// buildCore indexes the questions and trains the classifier. closedWorld
+// makes unknown words neutral instead of evidence of being out of scope.
+func buildCore(qs []questionText, nfaq int, closedWorld bool) *core {
 	docs := make([][]feature, len(qs))
 	docFAQ := make([]int32, len(qs))
 	texts := make([]string, len(qs))
@@ -30,6 +32,7 @@ func buildCore(qs []questionText, nfaq int) *core {
 		docs[i], docFAQ[i], texts[i] = q.feats, q.faq, q.text
 	}
 	ix := buildIndex(docs, docFAQ)
+	ix.closedWorld = closedWorld
 	xs := make([]sparse, len(qs))
 	for i, q := range qs {
 		xs[i], _ = ix.vector(q.feats)

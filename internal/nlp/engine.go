@@ -93,7 +93,7 @@ func Build(faqs []FAQ, opts Options) (*Engine, error) {
 	e := &Engine{faqs: clean, opts: opts}
 	e.fz = &featurizer{syn: builtinSynonyms().withGroups(opts.Synonyms)}
 	texts := questionFeatures(e.fz, clean)
-	e.core = buildCore(texts, len(clean))
+	e.core = buildCore(texts, len(clean), false)
 	e.cal, e.thr = calibrate(texts, genericProbes(e.fz), len(clean))
 	if opts.AnswerThreshold > 0 {
 		e.thr.Answer, e.thr.Calibrated = opts.AnswerThreshold, false

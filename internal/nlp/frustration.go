@@ -37,8 +37,11 @@ func frustration(text string, history []string) float64 {
 			hit(0.25)
 		}
 	}
-	if countAny(s, threatWords) > 0 {
+	if n := countAny(s, threatWords); n > 0 {
 		hit(0.55)
+		if n > 1 {
+			hit(0.2)
+		}
 	}
 	if countAny(s, impatienceWords) > 0 {
 		hit(0.25)

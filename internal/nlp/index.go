@@ -46,6 +46,9 @@ type index struct {
 	docNorm []float32 // L2 norm of each document's TF-IDF vector
 	avgLen  float32
 	common  int // postings longer than this are skipped when scoring documents
+	// closedWorld ignores unknown features (the intent model: every
+	// message has some intent); otherwise they count against similarity.
+	closedWorld bool
 }
 
 // buildIndex indexes documents given as feature lists, each belonging to docFAQ[i].
@@ -135,8 +138,11 @@ func (ix *index) vector(feats []feature) (vec sparse, known []feature) {
 	return vec, known
 }
 
-// unknownIDF is the IDF of a feature in no document.
+// unknownIDF is the IDF of a feature in no document, or 0 in a closed world.
 func (ix *index) unknownIDF() float32 {
+	if ix.closedWorld {
+		return 0
+	}
 	n := float64(len(ix.docFAQ))
 	return float32(math.Log(1 + (n+0.5)/0.5))
 }

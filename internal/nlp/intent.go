@@ -91,7 +91,7 @@ func trainIntentModel(extra []IntentExamples) (*IntentModel, error) {
 			add(ex.ID, t)
 		}
 	}
-	m.core = buildCore(qs, len(m.metas))
+	m.core = buildCore(qs, len(m.metas), true)
 	return m, nil
 }
 
