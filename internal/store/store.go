@@ -11,6 +11,8 @@ import (
 // implements it on SQLite (and on PostgreSQL when that dialect is added);
 // storetest runs the same suite against any implementation.
 type Store interface {
+	KBStore
+
 	Ping(ctx context.Context) error
 	Close() error
 
@@ -74,6 +76,7 @@ type Store interface {
 	CreateConversation(ctx context.Context, shopID, buyerID int64, priority int) (model.Conversation, error)
 	GetConversation(ctx context.Context, shopID, id int64) (model.Conversation, error)
 	LatestOpenConversation(ctx context.Context, shopID, buyerID int64) (model.Conversation, error)
+	OpenConversation(ctx context.Context, shopID, buyerID int64) (model.Conversation, bool, error)
 	ListConversations(ctx context.Context, f ConversationFilter) ([]model.Conversation, error)
 	ChangeOwner(ctx context.Context, ch OwnerChange) (model.Conversation, model.Event, error)
 	ListEvents(ctx context.Context, shopID, conversationID int64) ([]model.Event, error)
