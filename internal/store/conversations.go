@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -38,18 +39,51 @@ func (db *DB) CreateConversation(ctx context.Context, shopID, buyerID int64, pri
 	c := model.Conversation{ShopID: shopID, BuyerID: buyerID, Owner: model.OwnerBot, Priority: priority}
 	c.CreatedAt = db.nowTime()
 	c.UpdatedAt = c.CreatedAt
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		const q = `INSERT INTO conversations (shop_id, buyer_id, owner, priority, created_at, updated_at)
+	err := db.tx(ctx, func(tx *sql.Tx) error { return insertConversation(ctx, tx, &c) })
+	return c, err
+}
+
+// insertConversation inserts c (ID is set) with its "opened" event.
+func insertConversation(ctx context.Context, tx *sql.Tx, c *model.Conversation) error {
+	const q = `INSERT INTO conversations (shop_id, buyer_id, owner, priority, created_at, updated_at)
 SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS TEXT), CAST($4 AS INTEGER), CAST($5 AS BIGINT), CAST($5 AS BIGINT)
 WHERE EXISTS (SELECT 1 FROM buyers WHERE id = $2 AND shop_id = $1) RETURNING id`
-		err := tx.QueryRowContext(ctx, q, shopID, buyerID, string(c.Owner), priority, toMillis(c.CreatedAt)).Scan(&c.ID)
+	err := tx.QueryRowContext(ctx, q, c.ShopID, c.BuyerID, string(c.Owner), c.Priority, toMillis(c.CreatedAt)).Scan(&c.ID)
+	if err != nil {
+		return notFound(err, "create conversation for buyer", c.BuyerID)
+	}
+	return insertEvent(ctx, tx, &model.Event{ShopID: c.ShopID, ConversationID: c.ID, Kind: "opened",
+		ToOwner: c.Owner, Reason: "buyer", CreatedAt: c.CreatedAt})
+}
+
+// OpenConversation returns the buyer's newest open conversation, or opens
+// one (owned by the bot, with its "opened" event) when there is none;
+// created says which. Callers racing for one buyer (two sockets of the same
+// visitor) get the same conversation.
+func (db *DB) OpenConversation(ctx context.Context, shopID, buyerID int64) (c model.Conversation, created bool, err error) {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		// Touching the buyer's row locks it, so on PostgreSQL concurrent
+		// opens for one buyer queue here and each sees what the one
+		// before committed; SQLite's one writer is exclusive already.
+		res, err := tx.ExecContext(ctx, `UPDATE buyers SET nickname = nickname WHERE id = $1 AND shop_id = $2`, buyerID, shopID)
 		if err != nil {
-			return notFound(err, "create conversation for buyer", buyerID)
+			return err
 		}
-		return insertEvent(ctx, tx, &model.Event{ShopID: shopID, ConversationID: c.ID, Kind: "opened",
-			ToOwner: c.Owner, Reason: "buyer", CreatedAt: c.CreatedAt})
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return notFound(sql.ErrNoRows, "open conversation for buyer", buyerID)
+		}
+		c, err = scanConversation(tx.QueryRowContext(ctx, latestOpenSQL, shopID, buyerID))
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		c = model.Conversation{ShopID: shopID, BuyerID: buyerID, Owner: model.OwnerBot, CreatedAt: db.nowTime()}
+		c.UpdatedAt, created = c.CreatedAt, true
+		return insertConversation(ctx, tx, &c)
 	})
-	return c, err
+	if err != nil {
+		return model.Conversation{}, false, fmt.Errorf("store: open conversation: %w", err)
+	}
+	return c, created, nil
 }
 
 // GetConversation reads a conversation of the shop.
@@ -62,11 +96,13 @@ func (db *DB) GetConversation(ctx context.Context, shopID, id int64) (model.Conv
 	return c, nil
 }
 
+const latestOpenSQL = `SELECT ` + conversationColumns + ` FROM conversations
+WHERE shop_id = $1 AND buyer_id = $2 AND owner <> 'closed' ORDER BY id DESC LIMIT 1`
+
 // LatestOpenConversation returns the buyer's newest conversation that is not
 // closed.
 func (db *DB) LatestOpenConversation(ctx context.Context, shopID, buyerID int64) (model.Conversation, error) {
-	c, err := scanConversation(db.r.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations
-WHERE shop_id = $1 AND buyer_id = $2 AND owner <> 'closed' ORDER BY id DESC LIMIT 1`, shopID, buyerID))
+	c, err := scanConversation(db.r.QueryRowContext(ctx, latestOpenSQL, shopID, buyerID))
 	if err != nil {
 		return c, notFound(err, "latest open conversation of buyer", buyerID)
 	}

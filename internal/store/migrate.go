@@ -74,12 +74,21 @@ func (db *DB) LatestSchema() int {
 
 // SchemaVersion reads the version the database is at (0 for a new one).
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
-		return 0, fmt.Errorf("store: schema table: %w", err)
-	}
 	var v int
-	err := db.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		// Under the migration lock: two PostgreSQL clients creating the
+		// table at once can fail on the catalog's unique index.
+		if lock := db.dialect.migrationLock(); lock != "" {
+			if _, err := tx.ExecContext(ctx, lock); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+	})
 	if err != nil {
 		return 0, fmt.Errorf("store: schema version: %w", err)
 	}

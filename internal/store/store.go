@@ -8,8 +8,8 @@ import (
 )
 
 // Store is everything the rest of xiaoer may ask of the database. *DB
-// implements it on SQLite (and on PostgreSQL when that dialect is added);
-// storetest runs the same suite against any implementation.
+// implements it on SQLite and on PostgreSQL; storetest runs the same suite
+// against any implementation.
 type Store interface {
 	KBStore
 

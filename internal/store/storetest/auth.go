@@ -245,13 +245,13 @@ func testAcceptInvitationOnce(t *testing.T, e *env) {
 
 func testLoginThrottle(t *testing.T, e *env) {
 	const window, max, lock = 10 * time.Minute, 3, 15 * time.Minute
-	fail := func(key string) (int, time.Time) {
+	fail := func(t *testing.T, key string) (int, time.Time) {
 		t.Helper()
 		n, until, err := e.s.LoginFailure(e.ctx, key, window, max, lock)
 		checkErr(t, "LoginFailure", err, nil)
 		return n, until
 	}
-	lockedUntil := func(key string) time.Time {
+	lockedUntil := func(t *testing.T, key string) time.Time {
 		t.Helper()
 		until, err := e.s.LoginLockedUntil(e.ctx, key)
 		checkErr(t, "LoginLockedUntil", err, nil)
@@ -276,7 +276,7 @@ func testLoginThrottle(t *testing.T, e *env) {
 			key := fmt.Sprintf("account:case%d", i)
 			for j, s := range tt.steps {
 				e.clk.Advance(s.advance)
-				n, until := fail(key)
+				n, until := fail(t, key)
 				want := time.Time{}
 				if s.wantLock != 0 {
 					want = e.now().Add(s.wantLock)
@@ -284,7 +284,7 @@ func testLoginThrottle(t *testing.T, e *env) {
 				if n != s.wantCount || !until.Equal(want) {
 					t.Fatalf("step %d: LoginFailure = (%d, %v), want (%d, %v)", j, n, until, s.wantCount, want)
 				}
-				if got := lockedUntil(key); !got.Equal(want) {
+				if got := lockedUntil(t, key); !got.Equal(want) {
 					t.Fatalf("step %d: LoginLockedUntil = %v, want %v", j, got, want)
 				}
 			}
@@ -294,44 +294,44 @@ func testLoginThrottle(t *testing.T, e *env) {
 	t.Run("a new window keeps a running lock", func(t *testing.T) {
 		const key = "ip:192.0.2.1"
 		for range max {
-			fail(key)
+			fail(t, key)
 		}
 		want := e.now().Add(lock)
 		e.clk.Advance(window + time.Minute) // the window is over, the lock is not
-		n, until := fail(key)
+		n, until := fail(t, key)
 		if n != 1 || !until.Equal(want) {
 			t.Fatalf("LoginFailure = (%d, %v), want (1, %v)", n, until, want)
 		}
-		if got := lockedUntil(key); !got.Equal(want) {
+		if got := lockedUntil(t, key); !got.Equal(want) {
 			t.Fatalf("LoginLockedUntil = %v, want %v", got, want)
 		}
 		e.clk.Advance(lock)
-		if got := lockedUntil(key); !got.IsZero() {
+		if got := lockedUntil(t, key); !got.IsZero() {
 			t.Fatalf("LoginLockedUntil after the lock = %v, want zero", got)
 		}
 	})
 
 	t.Run("keys are independent and clearing forgets", func(t *testing.T) {
 		for range max {
-			fail("account:x")
+			fail(t, "account:x")
 		}
-		if lockedUntil("account:x").IsZero() {
+		if lockedUntil(t, "account:x").IsZero() {
 			t.Fatal("account:x not locked")
 		}
-		if got := lockedUntil("account:y"); !got.IsZero() {
+		if got := lockedUntil(t, "account:y"); !got.IsZero() {
 			t.Fatalf("LoginLockedUntil of an unused key = %v, want zero", got)
 		}
-		if n, _ := fail("account:y"); n != 1 {
+		if n, _ := fail(t, "account:y"); n != 1 {
 			t.Fatalf("first failure of another key counted %d, want 1", n)
 		}
 		checkErr(t, "ClearLoginFailures", e.s.ClearLoginFailures(e.ctx, "account:x"), nil)
-		if got := lockedUntil("account:x"); !got.IsZero() {
+		if got := lockedUntil(t, "account:x"); !got.IsZero() {
 			t.Fatalf("LoginLockedUntil after ClearLoginFailures = %v, want zero", got)
 		}
-		if n, until := fail("account:x"); n != 1 || !until.IsZero() {
+		if n, until := fail(t, "account:x"); n != 1 || !until.IsZero() {
 			t.Fatalf("failure after ClearLoginFailures = (%d, %v), want (1, zero)", n, until)
 		}
-		if n, _ := fail("account:y"); n != 2 {
+		if n, _ := fail(t, "account:y"); n != 2 {
 			t.Fatalf("clearing one key changed another: count %d, want 2", n)
 		}
 		checkErr(t, "ClearLoginFailures of an unknown key", e.s.ClearLoginFailures(e.ctx, "nope"), nil)

@@ -120,6 +120,7 @@ func testConversations(t *testing.T, e *env) {
 	}
 
 	t.Run("LatestOpenConversation", func(t *testing.T) {
+		e := e.in(t)
 		e.clk.Advance(time.Minute)
 		c2 := e.conversation(a.ID, x.ID)
 		e.conversation(a.ID, y.ID) // another buyer's
@@ -314,45 +315,51 @@ func testChangeOwner(t *testing.T, e *env) {
 	}
 }
 
-// testChangeOwnerRace lets many agents take one waiting conversation at
-// once: exactly one gets it.
+// testChangeOwnerRace lets many agents take a waiting conversation at once,
+// round after round: exactly one gets each.
 func testChangeOwnerRace(t *testing.T, e *env) {
 	a := e.shop("a")
-	c := e.move(e.conversation(a.ID, e.buyer(a.ID, "x").ID), model.OwnerQueue, 0, 0)
-	const n = 10
-	agents := make([]int64, n)
-	for i := range n {
-		agents[i] = e.agent(a.ID, name("agent%d", i)).ID
+	const agents, rounds = 10, 10
+	ids := make([]int64, agents)
+	for i := range agents {
+		ids[i] = e.agent(a.ID, name("agent%d", i)).ID
 	}
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			_, _, errs[i] = e.s.ChangeOwner(e.ctx, store.OwnerChange{ShopID: a.ID, ConversationID: c.ID,
-				From: model.OwnerQueue, To: model.OwnerAgent, AgentID: agents[i], Reason: "take"})
-		})
-	}
-	wg.Wait()
-	winner := int64(0)
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			if winner != 0 {
-				t.Errorf("agents %d and %d both took the conversation", winner, agents[i])
-			}
-			winner = agents[i]
-		case !errors.Is(err, store.ErrStale):
-			t.Errorf("agent %d: %v, want success or ErrStale", agents[i], err)
+	buyer := e.buyer(a.ID, "x")
+	for round := range rounds {
+		c := e.move(e.conversation(a.ID, buyer.ID), model.OwnerQueue, 0, 0)
+		errs := make([]error, agents)
+		var wg sync.WaitGroup
+		go1 := make(chan struct{})
+		for i := range agents {
+			wg.Go(func() {
+				<-go1
+				_, _, errs[i] = e.s.ChangeOwner(e.ctx, store.OwnerChange{ShopID: a.ID, ConversationID: c.ID,
+					From: model.OwnerQueue, To: model.OwnerAgent, AgentID: ids[i], Reason: "take"})
+			})
 		}
-	}
-	got, err := e.s.GetConversation(e.ctx, a.ID, c.ID)
-	checkErr(t, "GetConversation", err, nil)
-	if winner == 0 || got.Owner != model.OwnerAgent || got.AgentID != winner {
-		t.Fatalf("conversation owner %s agent %d, winner %d", got.Owner, got.AgentID, winner)
-	}
-	events, err := e.s.ListEvents(e.ctx, a.ID, c.ID)
-	checkErr(t, "ListEvents", err, nil)
-	if len(events) != 3 { // opened, to queue, taken
-		t.Errorf("%d events, want 3: %+v", len(events), events)
+		close(go1)
+		wg.Wait()
+		winner := int64(0)
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				if winner != 0 {
+					t.Errorf("round %d: agents %d and %d both took the conversation", round, winner, ids[i])
+				}
+				winner = ids[i]
+			case !errors.Is(err, store.ErrStale):
+				t.Errorf("round %d: agent %d: %v, want success or ErrStale", round, ids[i], err)
+			}
+		}
+		got, err := e.s.GetConversation(e.ctx, a.ID, c.ID)
+		checkErr(t, "GetConversation", err, nil)
+		if winner == 0 || got.Owner != model.OwnerAgent || got.AgentID != winner {
+			t.Fatalf("round %d: conversation owner %s agent %d, winner %d", round, got.Owner, got.AgentID, winner)
+		}
+		events, err := e.s.ListEvents(e.ctx, a.ID, c.ID)
+		checkErr(t, "ListEvents", err, nil)
+		if len(events) != 3 { // opened, to queue, taken
+			t.Fatalf("round %d: %d events, want 3: %+v", round, len(events), events)
+		}
 	}
 }

@@ -107,6 +107,7 @@ func testMembers(t *testing.T, e *env) {
 	})
 
 	t.Run("RemoveMember", func(t *testing.T) {
+		e := e.in(t)
 		e.member(b.ID, bob.ID, "agent")
 		ga, err := e.s.CreateGroup(e.ctx, store.Group{ShopID: a.ID, Name: "pre-sales"})
 		checkErr(t, "CreateGroup", err, nil)
@@ -300,6 +301,7 @@ func testGroups(t *testing.T, e *env) {
 	})
 
 	t.Run("DeleteGroup", func(t *testing.T) {
+		e := e.in(t)
 		buyer := e.buyer(a.ID, "v1")
 		queued := e.move(e.conversation(a.ID, buyer.ID), model.OwnerQueue, 0, pre.ID)
 		taken := e.move(e.move(e.conversation(a.ID, buyer.ID), model.OwnerQueue, 0, pre.ID), model.OwnerAgent, ann.ID, pre.ID)

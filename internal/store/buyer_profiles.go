@@ -1,0 +1,104 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/xiaoer-cs/xiaoer/internal/model"
+)
+
+// The buyer profile is the buyers row (buyers.go) with the columns that
+// migration 0003 added: what the shop tells about a verified buyer, and the
+// tags commerce computes.
+
+const profileColumns = `id, shop_id, external_id, visitor_id, nickname, phone, level, province, city, first_seen,
+last_active, tags, created_at`
+
+func scanProfile(row interface{ Scan(...any) error }) (model.BuyerProfile, error) {
+	var b model.BuyerProfile
+	var first, last, created int64
+	var tags string
+	err := row.Scan(&b.ID, &b.ShopID, &b.ExternalID, &b.VisitorID, &b.Nickname, &b.Phone, &b.Level, &b.Province,
+		&b.City, &first, &last, &tags, &created)
+	if err != nil {
+		return b, err
+	}
+	b.FirstSeen, b.LastActive, b.CreatedAt = fromMillis(first), fromMillis(last), fromMillis(created)
+	return b, fromJSONText(tags, &b.Tags)
+}
+
+const (
+	buyerHashSQL   = `SELECT content_hash FROM buyers WHERE shop_id = $1 AND external_id = $2`
+	buyerUpsertSQL = `INSERT INTO buyers (shop_id, external_id, nickname, phone, level, province, city, first_seen,
+last_active, content_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
+ON CONFLICT (shop_id, external_id) WHERE external_id <> '' DO UPDATE SET
+nickname = CASE WHEN excluded.nickname <> '' THEN excluded.nickname ELSE buyers.nickname END,
+phone = excluded.phone, level = excluded.level, province = excluded.province, city = excluded.city,
+first_seen = excluded.first_seen, last_active = excluded.last_active, content_hash = excluded.content_hash,
+updated_at = excluded.updated_at`
+)
+
+// UpsertBuyers creates or updates verified buyers by the shop's buyer id. A
+// buyer who already chatted keeps their row (and conversations); an empty
+// nickname keeps the one the widget gave.
+func (db *DB) UpsertBuyers(ctx context.Context, shopID int64, bs []model.BuyerProfile) ([]model.Outcome, error) {
+	now := db.nowMillis()
+	return upsertBatch(ctx, db, "buyers", shopID, bs, func(tx *sql.Tx, b model.BuyerProfile) (model.Outcome, error) {
+		if b.ExternalID == "" {
+			return "", ErrEmptyID
+		}
+		h := contentHash(b)
+		return upsert(ctx, tx, buyerHashSQL, []any{shopID, b.ExternalID}, buyerUpsertSQL,
+			[]any{shopID, b.ExternalID, b.Nickname, b.Phone, b.Level, b.Province, b.City, toMillis(b.FirstSeen),
+				toMillis(b.LastActive), h, now}, h)
+	})
+}
+
+// GetBuyerProfile reads a buyer of the shop with their profile.
+func (db *DB) GetBuyerProfile(ctx context.Context, shopID, id int64) (model.BuyerProfile, error) {
+	b, err := scanProfile(db.r.QueryRowContext(ctx, `SELECT `+profileColumns+` FROM buyers WHERE shop_id = $1 AND id = $2`, shopID, id))
+	if err != nil {
+		return b, notFound(err, "get buyer profile", id)
+	}
+	return b, nil
+}
+
+// GetBuyerProfileByExternal reads a verified buyer by the shop's buyer id.
+func (db *DB) GetBuyerProfileByExternal(ctx context.Context, shopID int64, externalID string) (model.BuyerProfile, error) {
+	if err := needBuyer("get buyer profile", externalID); err != nil {
+		return model.BuyerProfile{}, err
+	}
+	b, err := scanProfile(db.r.QueryRowContext(ctx, `SELECT `+profileColumns+` FROM buyers
+WHERE shop_id = $1 AND external_id = $2`, shopID, externalID))
+	if err != nil {
+		return b, notFound(err, "get buyer profile", externalID)
+	}
+	return b, nil
+}
+
+// ListBuyerProfiles pages through the shop's verified buyers in id order
+// (anonymous visitors have no profile).
+func (db *DB) ListBuyerProfiles(ctx context.Context, shopID int64, p Page) ([]model.BuyerProfile, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+profileColumns+` FROM buyers
+WHERE shop_id = $1 AND external_id <> '' AND id > $2 ORDER BY id LIMIT $3`, shopID, p.After, p.limit())
+	return scanAll(rows, err, "list buyer profiles", func(r *sql.Rows) (model.BuyerProfile, error) { return scanProfile(r) })
+}
+
+// SetBuyerTags replaces a buyer's computed tags.
+func (db *DB) SetBuyerTags(ctx context.Context, shopID, id int64, tags []string) error {
+	text := ""
+	if len(tags) > 0 {
+		b, _ := json.Marshal(tags)
+		text = string(b)
+	}
+	res, err := db.w.ExecContext(ctx, `UPDATE buyers SET tags = $3 WHERE shop_id = $1 AND id = $2`, shopID, id, text)
+	if err != nil {
+		return fmt.Errorf("store: set buyer tags %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: set buyer tags %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
