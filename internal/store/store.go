@@ -88,6 +88,8 @@ type Store interface {
 
 	AppendAudit(ctx context.Context, e model.AuditEntry) error
 	ListAudit(ctx context.Context, shopID, before int64, limit int) ([]model.AuditEntry, error)
+
+	Commerce // the shop's data: commerce.go
 }
 
 var _ Store = (*DB)(nil)
