@@ -15,7 +15,9 @@ const (
 	targetSuggestPrecision = 0.5
 	priorOutOfScope        = 0.35
 	holdOutFAQShare        = 0.2
-	maxHeldOut             = 1500
+	maxHeldOut             = 800
+	minHeldOut             = 200
+	probeBudget            = 4_000_000 // FAQs+questions scored over all probes
 	calibrationPerFAQ      = 24
 	defaultAnswer          = 0.6
 	defaultSuggest         = 0.3
@@ -106,14 +108,14 @@ func calibrate(qs []questionText, generic [][]feature, nfaq int) (calibrator, Th
 	return cal, thr
 }
 
-// calibrationExamples trains a core without the held-out questions and
-// returns how it does on them, with the number of probes taken from the
-// shop's own FAQ (0 when the FAQ is too small to hold any out).
-func calibrationExamples(qs []questionText, generic [][]feature, nfaq int) ([]heldOut, int) {
-	if nfaq < 5 {
-		return nil, 0
-	}
+// chooseHeldOut picks the calibration probes: every question of a fifth of
+// the FAQs is held out (out-of-scope probes, one question each), and about a
+// fifth of the questions of the other FAQs, at most ten each (in-scope
+// probes). Each probe costs a scoring over every FAQ, so the number of probes
+// shrinks as the FAQ grows.
+func chooseHeldOut(qs []questionText, nfaq int) (hold []bool, probeIn, probeOut []int) {
 	rng := rand.New(rand.NewPCG(7, 11))
+	maxIn := min(maxHeldOut, max(minHeldOut, probeBudget/(nfaq+len(qs))))
 	outFAQ := make([]bool, nfaq)
 	for _, f := range rng.Perm(nfaq)[:max(1, int(float64(nfaq)*holdOutFAQShare))] {
 		outFAQ[f] = true
@@ -122,23 +124,36 @@ func calibrationExamples(qs []questionText, generic [][]feature, nfaq int) ([]he
 	for i, q := range qs {
 		byFAQ[q.faq] = append(byFAQ[q.faq], i)
 	}
-	hold := make([]bool, len(qs))
-	var probeIn, probeOut []int
+	hold = make([]bool, len(qs))
 	for _, f := range rng.Perm(nfaq) {
+		qsOf := byFAQ[f]
 		switch {
 		case outFAQ[f]:
-			for _, i := range byFAQ[f] {
+			for _, i := range qsOf {
 				hold[i] = true
 			}
-			if len(probeOut) < maxHeldOut/2 {
-				probeOut = append(probeOut, byFAQ[f][rng.IntN(len(byFAQ[f]))])
+			if len(qsOf) > 0 && len(probeOut) < maxIn/2 {
+				probeOut = append(probeOut, qsOf[rng.IntN(len(qsOf))])
 			}
-		case len(byFAQ[f]) >= 2 && len(probeIn) < maxHeldOut:
-			i := byFAQ[f][rng.IntN(len(byFAQ[f]))]
-			hold[i] = true
-			probeIn = append(probeIn, i)
+		case len(qsOf) >= 2:
+			n := min(10, max(1, len(qsOf)/5), maxIn-len(probeIn))
+			for _, k := range rng.Perm(len(qsOf))[:max(0, n)] {
+				hold[qsOf[k]] = true
+				probeIn = append(probeIn, qsOf[k])
+			}
 		}
 	}
+	return hold, probeIn, probeOut
+}
+
+// calibrationExamples trains a core without the held-out questions and
+// returns how it does on them, with the number of probes taken from the
+// shop's own FAQ (0 when the FAQ is too small to hold any out).
+func calibrationExamples(qs []questionText, generic [][]feature, nfaq int) ([]heldOut, int) {
+	if nfaq < 5 {
+		return nil, 0
+	}
+	hold, probeIn, probeOut := chooseHeldOut(qs, nfaq)
 	if len(probeIn) < 5 {
 		return nil, 0
 	}

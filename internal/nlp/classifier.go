@@ -34,7 +34,11 @@ const maxDenseWeights = 24 << 20
 // trainLinear fits the model by stochastic gradient descent on the softmax
 // loss. The order of examples is shuffled with a fixed seed so that a build
 // is reproducible.
-func trainLinear(xs []sparse, ys []int32, nfeat, nclass int) *linear {
+//
+// cands, when not nil, lists for each example the classes its softmax runs
+// over (always including its own): with hundreds of FAQs a full softmax
+// costs too much, and the classes that matter are those that look alike.
+func trainLinear(xs []sparse, ys []int32, cands [][]int32, nfeat, nclass int) *linear {
 	w := make([]float32, nfeat*nclass)
 	bias := make([]float32, nclass)
 	logits := make([]float32, nclass)
@@ -50,38 +54,84 @@ func trainLinear(xs []sparse, ys []int32, nfeat, nclass int) *linear {
 		epochs = max(4, 24000/n)
 	}
 	step := 0
+	var sampled []int32
 	total := float32(epochs * len(xs))
 	for ep := 0; ep < epochs; ep++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, i := range order {
 			lr := lr0 * (1 - float32(step)/total*0.9)
 			step++
-			x := xs[i]
-			copy(logits, bias)
-			for k, f := range x.ids {
-				row := w[int(f)*nclass : int(f+1)*nclass]
-				v := x.ws[k]
-				for c := range row {
-					logits[c] += v * row[c]
+			if cands == nil {
+				sgdFull(w, bias, logits, xs[i], ys[i], nclass, lr)
+			} else {
+				sampled = append(sampled[:0], cands[i]...)
+				for range randomNegatives {
+					sampled = append(sampled, int32(rng.IntN(nclass)))
 				}
-			}
-			softmaxInPlace(logits)
-			logits[ys[i]] -= 1
-			for c, g := range logits {
-				if g > -1e-4 && g < 1e-4 {
-					continue
-				}
-				g *= lr
-				// The bias learns slowly so that an FAQ with many similar
-				// questions does not win by its prior alone.
-				bias[c] -= g * 0.1
-				for k, f := range x.ids {
-					w[int(f)*nclass+c] -= g * x.ws[k]
-				}
+				sgdSampled(w, logits, xs[i], sampled, nclass, lr)
 			}
 		}
 	}
 	return sparsifyLinear(w, bias, nfeat, nclass)
+}
+
+// sgdFull is one SGD step of the softmax over every class.
+func sgdFull(w, bias, logits []float32, x sparse, y int32, nclass int, lr float32) {
+	copy(logits, bias)
+	for k, f := range x.ids {
+		row := w[int(f)*nclass : int(f+1)*nclass]
+		v := x.ws[k]
+		for c := range row {
+			logits[c] += v * row[c]
+		}
+	}
+	softmaxInPlace(logits)
+	logits[y] -= 1
+	for c, g := range logits {
+		if g > -1e-4 && g < 1e-4 {
+			continue
+		}
+		g *= lr
+		// The bias learns slowly so that an FAQ with many similar
+		// questions does not win by its prior alone.
+		bias[c] -= g * 0.1
+		for k, f := range x.ids {
+			w[int(f)*nclass+c] -= g * x.ws[k]
+		}
+	}
+}
+
+// randomNegatives are drawn afresh at each step beside an example's
+// lookalikes, so that every class learns against unlike classes too.
+const randomNegatives = 8
+
+// sgdSampled is one SGD step of the softmax over the candidate classes only.
+// A class drawn twice just gets two updates.
+func sgdSampled(w, logits []float32, x sparse, cands []int32, nclass int, lr float32) {
+	z := logits[:len(cands)]
+	for j, c := range cands {
+		z[j] = 0
+		for k, f := range x.ids {
+			z[j] += x.ws[k] * w[int(f)*nclass+int(c)]
+		}
+	}
+	softmaxInPlace(z)
+	for j, c := range cands {
+		g := z[j]
+		if j == 0 { // cands[0] is the example's own class
+			g -= 1
+		}
+		if g > -1e-4 && g < 1e-4 {
+			continue
+		}
+		g *= lr
+		// No bias here: a class that looks like many others is a sampled
+		// negative far more often than it is a positive, and a bias would
+		// learn that sampling artefact instead of a prior.
+		for k, f := range x.ids {
+			w[int(f)*nclass+int(c)] -= g * x.ws[k]
+		}
+	}
 }
 
 // sparsifyLinear keeps weights that can move a score noticeably.

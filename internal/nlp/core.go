@@ -39,11 +39,49 @@ func buildCore(qs []questionText, nfaq int, closedWorld bool) *core {
 	}
 	c := &core{ix: ix, texts: texts, nfaq: nfaq}
 	if len(ix.post)*nfaq <= maxDenseWeights {
-		c.clf, c.fuse = trainLinear(xs, docFAQ, len(ix.post), nfaq), fuseLinear
+		var cands [][]int32
+		if len(xs)*nfaq > fullSoftmaxPairs {
+			cands = c.lookalikes(xs, docs)
+		}
+		c.clf, c.fuse = trainLinear(xs, docFAQ, cands, len(ix.post), nfaq), fuseLinear
 	} else {
 		c.clf, c.fuse = trainCentroids(xs, docFAQ, len(ix.post), nfaq), fuseCentroids
 	}
 	return c
+}
+
+// When questions × FAQs exceeds fullSoftmaxPairs (about a thousand FAQs with
+// a few questions each), a full softmax would blow the build time budget, so
+// the classifier trains each question against its sampledClasses most
+// similar FAQs (plus random ones) instead of all of them.
+const (
+	fullSoftmaxPairs = 1 << 20
+	sampledClasses   = 32
+)
+
+// lookalikes returns, for each question, its own FAQ and the FAQs whose
+// questions are nearest to it: the classes it must learn to beat.
+func (c *core) lookalikes(xs []sparse, docs [][]feature) [][]int32 {
+	out := make([][]int32, len(xs))
+	best := make([]float32, c.nfaq)
+	for i, x := range xs {
+		ds := c.ix.score(x, docs[i])
+		clear(best)
+		for d, f := range c.ix.docFAQ {
+			best[f] = max(best[f], ds.cos[d])
+		}
+		ds.release()
+		s := faqScores{fused: best}
+		own := c.ix.docFAQ[i]
+		cands := []int32{own}
+		for _, f := range s.top(sampledClasses) {
+			if int32(f) != own && best[f] > 0 {
+				cands = append(cands, int32(f))
+			}
+		}
+		out[i] = cands
+	}
+	return out
 }
 
 func (c *core) memoryBytes() int64 {
