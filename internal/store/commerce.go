@@ -151,7 +151,7 @@ ON CONFLICT (shop_id, external_id) WHERE external_id <> '' DO NOTHING`
 	return err
 }
 
-// jsonText stores a nested part as JSON, or ” when empty.
+// jsonText stores a nested part as JSON, or an empty string when empty.
 func jsonText[T any](v []T) string {
 	if len(v) == 0 {
 		return ""
