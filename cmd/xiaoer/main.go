@@ -65,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runUser(ctx, rest, getenv, stdout)
 	case "backup":
 		return runBackup(ctx, rest, getenv, stdout)
+	case "eval":
+		return runEval(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "xiaoer", version)
 		return nil

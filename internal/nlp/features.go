@@ -16,7 +16,7 @@ const (
 	weightHanUni  = 0.5
 	weightHanBi   = 0.8
 	weightHanTri  = 0.5
-	weightLatinNg = 0.25
+	weightLatinNg = 0.5
 )
 
 // feature is one weighted term of a text, before it gets a vocabulary id.
