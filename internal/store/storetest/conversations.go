@@ -363,3 +363,79 @@ func testChangeOwnerRace(t *testing.T, e *env) {
 		}
 	}
 }
+
+func testOpenConversation(t *testing.T, e *env) {
+	a, b := e.shop("a"), e.shop("b")
+	x := e.buyer(a.ID, "x")
+
+	c, created, err := e.s.OpenConversation(e.ctx, a.ID, x.ID)
+	checkErr(t, "OpenConversation", err, nil)
+	if !created {
+		t.Error("the first OpenConversation reports created = false")
+	}
+	diff(t, "OpenConversation", model.Conversation{ID: c.ID, ShopID: a.ID, BuyerID: x.ID, Owner: model.OwnerBot,
+		CreatedAt: e.now(), UpdatedAt: e.now()}, c)
+	events, err := e.s.ListEvents(e.ctx, a.ID, c.ID)
+	checkErr(t, "ListEvents", err, nil)
+	diff(t, "events", []string{"opened"}, ids2(events, func(ev model.Event) string { return ev.Kind }))
+
+	e.clk.Advance(time.Minute)
+	again, created, err := e.s.OpenConversation(e.ctx, a.ID, x.ID)
+	checkErr(t, "OpenConversation", err, nil)
+	if created {
+		t.Error("OpenConversation with an open conversation reports created = true")
+	}
+	diff(t, "OpenConversation again", c, again)
+
+	e.move(c, model.OwnerClosed, 0, 0)
+	next, created, err := e.s.OpenConversation(e.ctx, a.ID, x.ID)
+	checkErr(t, "OpenConversation", err, nil)
+	if !created || next.ID == c.ID {
+		t.Errorf("OpenConversation after closing = %d (created %v), want a new conversation", next.ID, created)
+	}
+
+	_, _, err = e.s.OpenConversation(e.ctx, b.ID, x.ID)
+	checkErr(t, "OpenConversation through another shop", err, store.ErrNotFound)
+	_, _, err = e.s.OpenConversation(e.ctx, a.ID, x.ID+100)
+	checkErr(t, "OpenConversation for a missing buyer", err, store.ErrNotFound)
+
+	t.Run("racing sockets share one", func(t *testing.T) {
+		const rounds, racers = 10, 8
+		for round := range rounds {
+			y := e.in(t).buyer(a.ID, name("racer%d", round))
+			got := make([]model.Conversation, racers)
+			made := make([]bool, racers)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range racers {
+				wg.Go(func() {
+					<-start
+					var err error
+					got[i], made[i], err = e.s.OpenConversation(e.ctx, a.ID, y.ID)
+					if err != nil {
+						t.Errorf("round %d racer %d: %v", round, i, err)
+					}
+				})
+			}
+			close(start)
+			wg.Wait()
+			creators := 0
+			for i := range racers {
+				if made[i] {
+					creators++
+				}
+				if got[i].ID != got[0].ID {
+					t.Errorf("round %d: racer %d got conversation %d, racer 0 got %d", round, i, got[i].ID, got[0].ID)
+				}
+			}
+			if creators != 1 {
+				t.Errorf("round %d: %d racers created a conversation, want 1", round, creators)
+			}
+			list, err := e.s.ListConversations(e.ctx, store.ConversationFilter{ShopID: a.ID, BuyerID: y.ID})
+			checkErr(t, "ListConversations", err, nil)
+			if len(list) != 1 {
+				t.Fatalf("round %d: buyer has %d conversations, want 1", round, len(list))
+			}
+		}
+	})
+}

@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"Buyers", testBuyers},
 		{"Conversations", testConversations},
 		{"ListConversations", testListConversations},
+		{"OpenConversation", testOpenConversation},
 		{"ChangeOwner", testChangeOwner},
 		{"ChangeOwnerRace", testChangeOwnerRace},
 		{"AppendMessage", testAppendMessage},
