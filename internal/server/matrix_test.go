@@ -111,7 +111,9 @@ func accessTable(t *testing.T) map[string]access {
 		return func(*matrix, caller, int64) matrixReq { return matrixReq{path: path} }
 	}
 	inShop := func(rest string, body any) func(*matrix, caller, int64) matrixReq {
-		return func(_ *matrix, _ caller, shop int64) matrixReq { return matrixReq{path: shopURL(shop, rest), body: body} }
+		return func(_ *matrix, _ caller, shop int64) matrixReq {
+			return matrixReq{path: shopURL(shop, rest), body: body}
+		}
 	}
 	return map[string]access{
 		"GET /healthz":      {who: public, ok: 200, allow: everyone, req: static("/healthz")},
@@ -149,8 +151,8 @@ func accessTable(t *testing.T) map[string]access {
 				body: acceptRequest{Username: m.f.unique("invited"), Password: testPassword}}
 		}},
 
-		"GET /api/v1/shops/{shop}":   {who: member, ok: 200, allow: anyMember, req: inShop("", nil)},
-		"PATCH /api/v1/shops/{shop}": {who: member, ok: 200, allow: settingsMen, req: inShop("", map[string]any{"timezone": "Asia/Shanghai"})},
+		"GET /api/v1/shops/{shop}":                  {who: member, ok: 200, allow: anyMember, req: inShop("", nil)},
+		"PATCH /api/v1/shops/{shop}":                {who: member, ok: 200, allow: settingsMen, req: inShop("", map[string]any{"timezone": "Asia/Shanghai"})},
 		"POST /api/v1/shops/{shop}/identity-secret": {who: member, ok: 200, allow: settingsMen, req: inShop("/identity-secret", nil)},
 
 		"GET /api/v1/shops/{shop}/members": {who: member, ok: 200, allow: repliers, req: inShop("/members", nil)},
@@ -167,7 +169,7 @@ func accessTable(t *testing.T) map[string]access {
 				a := m.f.member(t, "alpha", auth.RoleAgent)
 				return matrixReq{path: shopURL(shop, fmt.Sprintf("/members/%d", a.ID))}
 			}},
-		"PUT /api/v1/shops/{shop}/status":     {who: member, ok: 200, allow: anyMember, req: inShop("/status", statusRequest{Status: model.StatusOnline})},
+		"PUT /api/v1/shops/{shop}/status":      {who: member, ok: 200, allow: anyMember, req: inShop("/status", statusRequest{Status: model.StatusOnline})},
 		"GET /api/v1/shops/{shop}/invitations": {who: member, ok: 200, allow: managers, req: inShop("/invitations", nil)},
 		"DELETE /api/v1/shops/{shop}/invitations/{id}": {who: member, ok: 204, allow: managers, foreign: 404,
 			req: func(m *matrix, _ caller, shop int64) matrixReq {
@@ -237,7 +239,9 @@ func accessTable(t *testing.T) map[string]access {
 
 		"GET /ws/buyer": {who: public, ok: http.StatusSwitchingProtocols, allow: everyone, req: static("/ws/buyer")},
 		"GET /ws/agent": {who: session, ok: http.StatusSwitchingProtocols, allow: anyMember, shopInQuery: true,
-			req: func(_ *matrix, _ caller, shop int64) matrixReq { return matrixReq{path: fmt.Sprintf("/ws/agent?shop=%d", shop)} }},
+			req: func(_ *matrix, _ caller, shop int64) matrixReq {
+				return matrixReq{path: fmt.Sprintf("/ws/agent?shop=%d", shop)}
+			}},
 	}
 }
 
