@@ -60,7 +60,8 @@ func New(opts Options) *Service {
 func (s *Service) MaxMessage() int { return s.maxMessage }
 
 // Resume returns the buyer's open conversation, opening a new one (owned by
-// the bot) when there is none. created says which.
+// the bot) when there is none. created says which. Two sockets of one buyer
+// resuming at once get the same conversation.
 func (s *Service) Resume(ctx context.Context, shopID, buyerID int64) (c model.Conversation, created bool, err error) {
 	c, err = s.store.LatestOpenConversation(ctx, shopID, buyerID)
 	if err == nil {
@@ -69,7 +70,11 @@ func (s *Service) Resume(ctx context.Context, shopID, buyerID int64) (c model.Co
 	if !errors.Is(err, store.ErrNotFound) {
 		return c, false, err
 	}
-	return s.Open(ctx, shopID, buyerID)
+	c, created, err = s.store.OpenConversation(ctx, shopID, buyerID)
+	if err != nil || !created {
+		return c, false, err
+	}
+	return c, true, s.announceOpened(ctx, c)
 }
 
 // Open starts a new conversation for the buyer and announces it.
@@ -78,12 +83,17 @@ func (s *Service) Open(ctx context.Context, shopID, buyerID int64) (model.Conver
 	if err != nil {
 		return c, false, err
 	}
-	evs, err := s.store.ListEvents(ctx, shopID, c.ID)
+	return c, true, s.announceOpened(ctx, c)
+}
+
+// announceOpened publishes a new conversation with its opening event.
+func (s *Service) announceOpened(ctx context.Context, c model.Conversation) error {
+	evs, err := s.store.ListEvents(ctx, c.ShopID, c.ID)
 	if err != nil || len(evs) == 0 {
-		return c, true, fmt.Errorf("chat: opening event of conversation %d: %w", c.ID, err)
+		return fmt.Errorf("chat: opening event of conversation %d: %w", c.ID, err)
 	}
 	s.publishConversation(ctx, c, evs[0], 0)
-	return c, true, nil
+	return nil
 }
 
 // Post is one message to store.
