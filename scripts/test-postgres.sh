@@ -8,17 +8,24 @@
 # user (initdb refuses root), starts it on a Unix socket only, exports
 # XIAOER_TEST_POSTGRES for TestPostgres, runs the tests, and always stops the
 # server and removes the directory. Nothing listens on the network.
+# XIAOER_PG_PORT names the socket's port (default 55432); XIAOER_PG_KEEP_LOG,
+# a file to keep the full go test -v output in.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 port=${XIAOER_PG_PORT:-55432}
 
+# The newest installed server's bin directory (by version: 10 after 9), or
+# nothing.
 find_pgbin() {
-  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+  local d
+  printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | while read -r d; do
+    if [ -x "$d/initdb" ]; then echo "$d"; fi
+  done | tail -n 1
 }
 
 pgbin=$(find_pgbin)
-if [ -z "$pgbin" ] || [ ! -x "$pgbin/initdb" ]; then
+if [ -z "$pgbin" ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test-postgres: no PostgreSQL server binaries in /usr/lib/postgresql and not root to install them" >&2
     exit 1
@@ -28,6 +35,10 @@ if [ -z "$pgbin" ] || [ ! -x "$pgbin/initdb" ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends postgresql >/dev/null
   pgbin=$(find_pgbin)
+  if [ -z "$pgbin" ]; then
+    echo "test-postgres: installing postgresql gave no server binaries" >&2
+    exit 1
+  fi
 fi
 echo "test-postgres: using $pgbin"
 
@@ -66,6 +77,7 @@ go test -count=1 -v "$@" ./internal/store/... >"$dir/test.log" 2>&1 || status=$?
 # The summary, every failure with its messages, and the top-level results.
 grep -E '^(ok|FAIL|panic)|^--- |--- FAIL|\.go:[0-9]+: ' "$dir/test.log" || true
 if [ "$status" -ne 0 ]; then
+  grep -A 60 '^panic' "$dir/test.log" || true
   exit "$status"
 fi
 # A skipped TestPostgres would pass silently: make sure the suite ran.
