@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Reproduces the answer-engine numbers of docs/performance.md.
+# Usage, from the project root: scripts/bench-engine.sh [path/to/shared/bench]
+# Runs one thing at a time: the machine is shared and timings need quiet cores.
+set -euo pipefail
+bench=${1:-../shared/bench}
+bin=$(mktemp -d)/xiaoer
+trap 'rm -rf "$(dirname "$bin")"' EXIT
+
+echo "## machine"
+echo "nproc: $(nproc)"
+lscpu | grep 'Model name' || true
+go version
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+CGO_ENABLED=0 go build -o "$bin" ./cmd/xiaoer
+
+echo
+echo "## FAQ matching (xiaoer eval on $bench, default thresholds)"
+if [ -x "$bench/run.sh" ]; then
+  "$bench/run.sh" "$bin"
+else
+  echo "no $bench/run.sh: skipped"
+fi
+
+echo
+echo "## built-in intent model on the held-out set"
+"$bin" eval intents --queries internal/nlp/testdata/intents.jsonl | tail -n 3
+
+echo
+echo "## Go benchmarks (build and match on synthetic FAQs)"
+go test ./internal/nlp/ -run '^$' -bench 'Build|With|Match|Normalize' -benchmem -benchtime 5x
