@@ -377,7 +377,7 @@ func testOpenConversation(t *testing.T, e *env) {
 		CreatedAt: e.now(), UpdatedAt: e.now()}, c)
 	events, err := e.s.ListEvents(e.ctx, a.ID, c.ID)
 	checkErr(t, "ListEvents", err, nil)
-	diff(t, "events", []string{"opened"}, ids2(events, func(ev model.Event) string { return ev.Kind }))
+	diff(t, "events", []string{"opened"}, mapped(events, func(ev model.Event) string { return ev.Kind }))
 
 	e.clk.Advance(time.Minute)
 	again, created, err := e.s.OpenConversation(e.ctx, a.ID, x.ID)

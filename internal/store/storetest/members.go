@@ -311,7 +311,7 @@ func testGroups(t *testing.T, e *env) {
 		checkErr(t, "DeleteGroup again", e.s.DeleteGroup(e.ctx, a.ID, pre.ID), store.ErrNotFound)
 		groups, err := e.s.ListGroups(e.ctx, a.ID)
 		checkErr(t, "ListGroups", err, nil)
-		diff(t, "groups left", []int64{after.ID}, ids(groups, func(g store.Group) int64 { return g.ID }))
+		diff(t, "groups left", []int64{after.ID}, mapped(groups, func(g store.Group) int64 { return g.ID }))
 		got, err := e.s.MemberGroups(e.ctx, a.ID, bob.ID)
 		checkErr(t, "MemberGroups", err, nil)
 		diff(t, "bob's groups", []int64(nil), got, cmpopts.EquateEmpty())

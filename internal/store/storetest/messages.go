@@ -144,15 +144,7 @@ func testAppendMessageIdempotent(t *testing.T, e *env) {
 	checkErr(t, "ListMessages", err, nil)
 	diff(t, "sequence numbers", seqRange(1, 6), seqs(list))
 	diff(t, "bodies", []string{"hello", "second", "agent", "other buyer", "bot", "bot"},
-		ids2(list, func(m model.Message) string { return m.Body }))
-}
-
-func ids2[T, V any](xs []T, f func(T) V) []V {
-	out := make([]V, 0, len(xs))
-	for _, x := range xs {
-		out = append(out, f(x))
-	}
-	return out
+		mapped(list, func(m model.Message) string { return m.Body }))
 }
 
 // testAppendMessageConcurrent has many senders append at once: the sequence

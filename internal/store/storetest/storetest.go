@@ -70,9 +70,9 @@ func Run(t *testing.T, open Opener) {
 	}
 }
 
-// start is the suite's "now" when a test begins: a fixed instant, so that
+// epoch is the suite's "now" when a test begins: a fixed instant, so that
 // nothing depends on the wall clock.
-var start = time.Date(2025, 3, 1, 9, 30, 0, 0, time.UTC)
+var epoch = time.Date(2025, 3, 1, 9, 30, 0, 0, time.UTC)
 
 // clock is a settable time source, safe for concurrent use.
 type clock struct{ ns atomic.Int64 }
@@ -91,7 +91,7 @@ type env struct {
 
 func newEnv(t *testing.T, open Opener) *env {
 	clk := &clock{}
-	clk.ns.Store(start.UnixNano())
+	clk.ns.Store(epoch.UnixNano())
 	s := open(t, clk.Now)
 	if s == nil {
 		t.Fatal("open returned a nil store")
@@ -204,19 +204,22 @@ func diff(t *testing.T, what string, want, got any, opts ...cmp.Option) {
 	}
 }
 
-func ids[T any](xs []T, id func(T) int64) []int64 {
-	out := make([]int64, 0, len(xs))
+// mapped applies f to each element of xs.
+func mapped[T, V any](xs []T, f func(T) V) []V {
+	out := make([]V, 0, len(xs))
 	for _, x := range xs {
-		out = append(out, id(x))
+		out = append(out, f(x))
 	}
 	return out
 }
 
 func convIDs(cs []model.Conversation) []int64 {
-	return ids(cs, func(c model.Conversation) int64 { return c.ID })
+	return mapped(cs, func(c model.Conversation) int64 { return c.ID })
 }
 
-func seqs(ms []model.Message) []int64 { return ids(ms, func(m model.Message) int64 { return m.Seq }) }
+func seqs(ms []model.Message) []int64 {
+	return mapped(ms, func(m model.Message) int64 { return m.Seq })
+}
 
 // seqRange is from, from+1, ..., to (empty when to < from).
 func seqRange(from, to int64) []int64 {
