@@ -16,6 +16,7 @@ const (
 	TypeTyping       = "typing"       // someone is typing; ephemeral
 	TypeRead         = "read"         // an agent's read position moved
 	TypeMember       = "member"       // a membership changed or ended; AccountID names it
+	TypeKB           = "kb"           // a shop's published knowledge or bot settings changed
 )
 
 // Event is something that happened in a shop.

@@ -32,7 +32,10 @@ func categoryExists(ctx context.Context, tx *sql.Tx, shopID, id int64) error {
 	}
 	var one int
 	err := tx.QueryRowContext(ctx, `SELECT 1 FROM kb_categories WHERE shop_id = $1 AND id = $2`, shopID, id).Scan(&one)
-	return notFound(err, "category", id)
+	if err != nil {
+		return notFound(err, "category", id)
+	}
+	return nil
 }
 
 // ListCategories returns the shop's categories in tree order (parent, then
