@@ -56,14 +56,13 @@ type Thresholds struct {
 // Engine answers buyer messages from one shop's FAQ. It is immutable: all
 // methods are safe for concurrent use, and updates return a new engine.
 type Engine struct {
-	faqs   []FAQ
-	opts   Options
-	fz     *featurizer
-	core   *core
-	cal    calibrator
-	thr    Thresholds
-	intent *IntentModel
-	ents   *entityExtractor
+	faqs []FAQ
+	opts Options
+	fz   *featurizer
+	core *core
+	cal  calibrator
+	thr  Thresholds
+	an   *Analyzer
 }
 
 // ErrNoFAQ is returned by Build when no FAQ has a question.
@@ -105,10 +104,9 @@ func Build(faqs []FAQ, opts Options) (*Engine, error) {
 		e.thr.Suggest = e.thr.Answer
 	}
 	var err error
-	if e.intent, err = NewIntentModel(opts.ExtraIntents); err != nil {
+	if e.an, err = NewAnalyzer(opts); err != nil {
 		return nil, err
 	}
-	e.ents = newEntityExtractor(opts.OrderNumber)
 	return e, nil
 }
 

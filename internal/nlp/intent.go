@@ -107,9 +107,34 @@ func (m *IntentModel) Classify(text string) []Intent {
 		out = append(out, m.intent(i, float64(s.prob[i])))
 	}
 	if out[0].Confidence < minIntentConfidence && out[0].ID != "other" {
-		out = append([]Intent{m.intent(m.other(), 1-out[0].Confidence)}, out...)
+		return append([]Intent{m.intent(m.other(), 1-out[0].Confidence)}, out...)
+	}
+	// A message can carry two intents ("投诉！订单三天了还没发货"). A threat
+	// (投诉, 差评, 12315 …) always makes it a complaint first, so it is never
+	// routed as a mere status question; the model's reading stays as an
+	// alternative.
+	if out[0].ID != "complaint" && countAny(prepare(text), threatWords) > 0 {
+		if c, ok := m.index("complaint"); ok {
+			rest := out
+			out = []Intent{m.intent(c, max(0.9, float64(s.prob[c])))}
+			for _, it := range rest {
+				if it.ID != "complaint" {
+					out = append(out, it)
+				}
+			}
+		}
 	}
 	return out
+}
+
+// index returns the class of an intent id.
+func (m *IntentModel) index(id string) (int, bool) {
+	for i, it := range m.metas {
+		if it.ID == id {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 func (m *IntentModel) intent(i int, conf float64) Intent {
@@ -118,10 +143,8 @@ func (m *IntentModel) intent(i int, conf float64) Intent {
 }
 
 func (m *IntentModel) other() int {
-	for i, it := range m.metas {
-		if it.ID == "other" {
-			return i
-		}
+	if i, ok := m.index("other"); ok {
+		return i
 	}
 	return len(m.metas) - 1
 }
@@ -130,13 +153,7 @@ func (m *IntentModel) other() int {
 // matching the FAQ. history holds the buyer's previous messages, oldest
 // first, so that repeating oneself counts towards frustration.
 func (e *Engine) Analyze(text string, history []string) Analysis {
-	its := e.intent.Classify(text)
-	return Analysis{
-		Intent:       its[0],
-		Alternatives: its[1:],
-		Entities:     e.ents.extract(text),
-		Frustration:  frustration(text, history),
-	}
+	return e.an.Analyze(text, history)
 }
 
 // IntentIDs lists the intents the model knows, most urgent first.

@@ -104,3 +104,23 @@ func TestEveryIntentHasEnoughExamples(t *testing.T) {
 		}
 	}
 }
+
+func TestAnalyzerWithoutFAQ(t *testing.T) {
+	a, err := NewAnalyzer(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := a.Analyze("我要投诉！订单123456789012345678三天了还没发货", []string{"怎么还没发货"})
+	if got.Intent.ID != "complaint" {
+		t.Errorf("intent %+v, want complaint", got.Intent)
+	}
+	if len(got.Entities) != 1 || got.Entities[0].Kind != EntityOrderNumber {
+		t.Errorf("entities %+v, want one order number", got.Entities)
+	}
+	if got.Frustration < 0.5 {
+		t.Errorf("frustration %.2f, want >= 0.5", got.Frustration)
+	}
+	if len(a.IntentIDs()) != len(intentdata.Intents) {
+		t.Errorf("IntentIDs %v", a.IntentIDs())
+	}
+}
