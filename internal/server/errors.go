@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/xiaoer-cs/xiaoer/internal/chat"
 	"github.com/xiaoer-cs/xiaoer/internal/store"
@@ -141,6 +143,10 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 			return err
 		case errors.As(err, &typeErr):
 			return badRequest("bad_field", typeErr.Field, fmt.Sprintf("%s must be %s", typeErr.Field, typeErr.Type))
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			// encoding/json has no error type for this one.
+			name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+			return badRequest("unknown_field", name, fmt.Sprintf("unknown field %q", name))
 		default:
 			return badRequest("bad_json", "", "request body is not valid JSON: "+err.Error())
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/xiaoer-cs/xiaoer/internal/auth"
 	"github.com/xiaoer-cs/xiaoer/internal/model"
@@ -55,7 +56,7 @@ func (s *Server) setupCreate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req.ShopName = strings.TrimSpace(req.ShopName)
-	if req.ShopName == "" || len(req.ShopName) > 100 {
+	if req.ShopName == "" || utf8.RuneCountInString(req.ShopName) > 100 {
 		return badRequest("bad_field", "shop_name", "shop name must be 1-100 characters")
 	}
 	if err := auth.CheckSlug(req.ShopSlug); err != nil {
@@ -63,6 +64,19 @@ func (s *Server) setupCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	lang, err := checkLanguage(req.Language)
 	if err != nil {
+		return err
+	}
+	// Shop and account are made one after the other: check both names
+	// first, so a taken username does not leave a shop behind that blocks
+	// its slug on the next attempt.
+	if _, err := s.store.GetShopBySlug(r.Context(), req.ShopSlug); err == nil {
+		return &Error{Status: http.StatusConflict, Code: "taken", Field: "shop_slug", Message: "this shop slug is taken"}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if _, err := s.store.GetAccountByLogin(r.Context(), req.Username); err == nil {
+		return &Error{Status: http.StatusConflict, Code: "taken", Field: "username", Message: "this username is taken"}
+	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	hash, err := auth.HashPassword(req.Password, s.opts.BcryptCost)
@@ -99,7 +113,8 @@ func checkNewAccount(username, password string) error {
 	if err := auth.CheckUsername(username); err != nil {
 		return badRequest("bad_field", "username", err.Error())
 	}
-	if len(password) < auth.MinPasswordLength || len(password) > 72 {
+	// The same rule as auth.HashPassword: characters at least, bytes at most.
+	if utf8.RuneCountInString(password) < auth.MinPasswordLength || len(password) > 72 {
 		return badRequest("weak_password", "password", auth.ErrWeakPassword.Error())
 	}
 	return nil
