@@ -96,16 +96,42 @@ type heldOut struct {
 // generic are features of messages no shop answers from its FAQ (weather,
 // jokes, small talk: the "other" intent of the built-in corpus); they probe
 // out of scope too, as buyers' messages unlike any FAQ.
-func calibrate(qs []questionText, generic [][]feature, nfaq int) (calibrator, Thresholds) {
-	ex, shopProbes := calibrationExamples(qs, generic, nfaq)
+//
+// It also picks the fusion weights that rank the in-scope probes best: a
+// classifier trained on many phrasings ranks best alone, one trained on one
+// question per FAQ needs the nearest neighbour and BM25.
+// The weights are nil when there was nothing to hold out.
+func calibrate(qs []questionText, generic [][]feature, nfaq int) (calibrator, Thresholds, *[3]float32) {
+	byFusion, shopProbes := calibrationExamples(qs, generic, nfaq)
 	if shopProbes == 0 {
-		return defaultCalibrator, Thresholds{Answer: defaultAnswer, Suggest: defaultSuggest}
+		return defaultCalibrator, Thresholds{Answer: defaultAnswer, Suggest: defaultSuggest}, nil
 	}
+	best, bestTop1 := 0, -1.0
+	for g, ex := range byFusion {
+		var top1 float64
+		for _, h := range ex {
+			if h.top1 {
+				top1 += h.weight
+			}
+		}
+		// Probes are few and noisy: leave the classifier alone unless a
+		// mix ranks clearly better (two points more of in-scope probes).
+		if g == 0 || top1 > bestTop1+0.02*(1-priorOutOfScope) {
+			best, bestTop1 = g, top1
+		}
+	}
+	ex := byFusion[best]
 	cal := fitCalibrator(ex, shopProbes)
 	thr := Thresholds{Calibrated: true}
 	thr.Answer = pickThreshold(ex, cal, func(h heldOut) bool { return h.top1 }, targetAnswerPrecision, defaultAnswer, 0.95)
 	thr.Suggest = pickThreshold(ex, cal, func(h heldOut) bool { return h.top3 }, targetSuggestPrecision, 0.1, thr.Answer)
-	return cal, thr
+	return cal, thr, &fusionGrid[best]
+}
+
+// fusionGrid are the candidate weights of classifier, nearest neighbour and
+// BM25 in the ranking score, from classifier alone to mostly neighbour.
+var fusionGrid = [][3]float32{
+	{1, 0, 0}, {0.8, 0.14, 0.06}, {0.6, 0.28, 0.12}, {0.4, 0.42, 0.18}, {0.2, 0.56, 0.24},
 }
 
 // chooseHeldOut picks the calibration probes: every question of a fifth of
@@ -147,9 +173,10 @@ func chooseHeldOut(qs []questionText, nfaq int) (hold []bool, probeIn, probeOut 
 }
 
 // calibrationExamples trains a core without the held-out questions and
-// returns how it does on them, with the number of probes taken from the
-// shop's own FAQ (0 when the FAQ is too small to hold any out).
-func calibrationExamples(qs []questionText, generic [][]feature, nfaq int) ([]heldOut, int) {
+// returns how it does on them under each fusion of fusionGrid, with the
+// number of probes taken from the shop's own FAQ (0 when the FAQ is too small
+// to hold any out).
+func calibrationExamples(qs []questionText, generic [][]feature, nfaq int) ([][]heldOut, int) {
 	if nfaq < 5 {
 		return nil, 0
 	}
@@ -169,18 +196,21 @@ func calibrationExamples(qs []questionText, generic [][]feature, nfaq int) ([]he
 		}
 	}
 	c := buildCore(train, nfaq, false)
-	var ex []heldOut
+	ex := make([][]heldOut, len(fusionGrid))
 	probe := func(feats []feature, faq int, weight float64) {
 		s := c.score(feats)
-		top := s.top(3)
-		h := heldOut{x: signalsOf(&s, top), weight: weight}
-		if faq >= 0 && len(top) > 0 {
-			h.top1 = top[0] == faq
-			for _, t := range top {
-				h.top3 = h.top3 || t == faq
+		for g, fuse := range fusionGrid {
+			s.refuse(fuse)
+			top := s.top(3)
+			h := heldOut{x: signalsOf(&s, top), weight: weight}
+			if faq >= 0 && len(top) > 0 {
+				h.top1 = top[0] == faq
+				for _, t := range top {
+					h.top3 = h.top3 || t == faq
+				}
 			}
+			ex[g] = append(ex[g], h)
 		}
-		ex = append(ex, h)
 	}
 	for _, i := range probeIn {
 		probe(qs[i].feats, int(qs[i].faq), (1-priorOutOfScope)/float64(len(probeIn)))

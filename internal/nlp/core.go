@@ -2,16 +2,16 @@ package nlp
 
 import "sort"
 
-// Fusion weights of the ranking score. A trained classifier generalises
-// across the phrasings of an FAQ and, on every benchmark we tried, ranks
-// better alone than mixed with BM25 or the nearest neighbour, which then only
-// inform the calibrated confidence. Centroids (the large-FAQ fallback) are
-// weaker, so there the nearest neighbour keeps precise matches of one
-// phrasing on top and BM25 rewards rare shared words.
-var (
-	fuseLinear    = [3]float32{1, 0, 0}
-	fuseCentroids = [3]float32{0.5, 0.35, 0.15}
-)
+// fuseCentroids are the fusion weights of centroid classifiers (the
+// large-FAQ fallback), which are weaker: the nearest neighbour keeps precise
+// matches of one phrasing on top and BM25 rewards rare shared words. A
+// trained classifier starts ranking alone; calibration then picks its
+// weights (see fusionGrid).
+var fuseCentroids = [3]float32{0.5, 0.35, 0.15}
+
+// fuseSparse is used when most FAQs have one question and nothing can be
+// held out to choose weights.
+var fuseSparse = [3]float32{0.4, 0.42, 0.18}
 
 // core is the matching model built from the questions: index and classifier.
 type core struct {
@@ -43,7 +43,7 @@ func buildCore(qs []questionText, nfaq int, closedWorld bool) *core {
 		if len(xs)*nfaq > fullSoftmaxPairs {
 			cands = c.lookalikes(xs, docs)
 		}
-		c.clf, c.fuse = trainLinear(xs, docFAQ, cands, len(ix.post), nfaq), fuseLinear
+		c.clf, c.fuse = trainLinear(xs, docFAQ, cands, len(ix.post), nfaq), fusionGrid[0]
 	} else {
 		c.clf, c.fuse = trainCentroids(xs, docFAQ, len(ix.post), nfaq), fuseCentroids
 	}
@@ -125,9 +125,7 @@ func (c *core) score(feats []feature) faqScores {
 	}
 	c.clf.logits(q, s.prob)
 	softmaxInPlace(s.prob)
-	for f := range s.fused {
-		s.fused[f] = c.fuse[0]*s.prob[f] + c.fuse[1]*s.cos[f] + c.fuse[2]*s.bm25[f]
-	}
+	s.refuse(c.fuse)
 	var all, kn float32
 	for _, f := range feats {
 		all += f.w
@@ -139,6 +137,13 @@ func (c *core) score(feats []feature) faqScores {
 		s.known = kn / all
 	}
 	return s
+}
+
+// refuse recomputes the ranking score with other fusion weights.
+func (s *faqScores) refuse(w [3]float32) {
+	for f := range s.fused {
+		s.fused[f] = w[0]*s.prob[f] + w[1]*s.cos[f] + w[2]*s.bm25[f]
+	}
 }
 
 // top returns the indexes of the k FAQs with the highest fused score.

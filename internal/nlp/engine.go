@@ -93,7 +93,16 @@ func Build(faqs []FAQ, opts Options) (*Engine, error) {
 	e.fz = &featurizer{syn: builtinSynonyms().withGroups(opts.Synonyms)}
 	texts := questionFeatures(e.fz, clean)
 	e.core = buildCore(texts, len(clean), false)
-	e.cal, e.thr = calibrate(texts, genericProbes(e.fz), len(clean))
+	var fuse *[3]float32
+	e.cal, e.thr, fuse = calibrate(texts, genericProbes(e.fz), len(clean))
+	switch {
+	case fuse != nil:
+		e.core.fuse = *fuse
+	case len(texts) < 2*len(clean):
+		// One question per FAQ: a classifier learns little from a single
+		// example, so the nearest question and BM25 lead.
+		e.core.fuse = fuseSparse
+	}
 	if opts.AnswerThreshold > 0 {
 		e.thr.Answer, e.thr.Calibrated = opts.AnswerThreshold, false
 	}
