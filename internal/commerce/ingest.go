@@ -43,6 +43,9 @@ type Batch struct {
 	ApplyValid bool
 	// Rows, when the batch came from a file, is each record's first row.
 	Rows []int
+	// Found holds problems found while reading the file, by record: such
+	// a record is invalid whatever its fields say.
+	Found map[int][]Problem
 }
 
 // entityOps is a kind without its type parameter.
@@ -103,7 +106,7 @@ func (k kind[T]) ingest(ctx context.Context, s *Service, shopID int64, b Batch) 
 	bad := make([]bool, len(b.Records))
 	seen := map[string]int{}
 	for i, raw := range b.Records {
-		c := &checker{item: i}
+		c := &checker{item: i, problems: b.Found[i]}
 		if field, msg, ok := decodeRecord(raw, &recs[i]); !ok {
 			c.add(field, CodeBadJSON, "%s", msg)
 		} else {
