@@ -230,6 +230,7 @@ func (f *fixtures) snapshot(t *testing.T, c *client) string {
 		Invitations   []store.Invitation
 		Audit         []model.AuditEntry
 		Conversations []model.Conversation
+		KB            string
 	}
 	var out struct {
 		Shops    map[string]shopState
@@ -262,6 +263,7 @@ func (f *fixtures) snapshot(t *testing.T, c *client) string {
 		if s.Conversations, err = db.ListConversations(ctx, store.ConversationFilter{ShopID: sh.ID, Limit: 500}); err != nil {
 			t.Fatal(err)
 		}
+		s.KB = kbSnapshot(t, db, sh.ID)
 		out.Shops[slug] = s
 	}
 	for _, m := range out.Shops["alpha"].Members {

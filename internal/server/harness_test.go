@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/xiaoer-cs/xiaoer/internal/bus"
 	"github.com/xiaoer-cs/xiaoer/internal/chat"
 	"github.com/xiaoer-cs/xiaoer/internal/hub"
+	"github.com/xiaoer-cs/xiaoer/internal/kb"
 	"github.com/xiaoer-cs/xiaoer/internal/model"
 	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
@@ -52,7 +54,12 @@ func newTestEnv(t *testing.T) *testEnv {
 	broker := bus.NewLocal()
 	h := hub.New()
 	broker.Subscribe(h.Handle)
+	packs, err := kb.LoadPacks(os.DirFS("../kb/testdata/packs"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := New(Options{Store: db, Chat: chat.New(chat.Options{Store: db, Bus: broker}), Bus: broker, Hub: h,
+		KB:         kb.New(kb.Options{Store: db, Bus: broker, Packs: packs}),
 		Identities: auth.NewIdentities(strings.Repeat("k", 32)), BcryptCost: 4, FrameRate: 1000, BaseURL: "http://xiaoer.test"})
 	env := &testEnv{t: t, db: db, srv: srv, http: httptest.NewServer(srv), shops: map[string]model.Shop{}, accts: map[string]model.Account{}}
 	t.Cleanup(func() {

@@ -30,6 +30,7 @@ func perms(p ...auth.Permission) []auth.Permission { return p }
 // routes is the whole API, read top to bottom.
 func (s *Server) routes() []route {
 	readConv := perms(auth.ConversationsReadAssigned, auth.ConversationsReadAll)
+	kbm := perms(auth.KBManage)
 	return []route{
 		{"GET", "/healthz", public, nil, s.healthz},
 		{"GET", "/readyz", public, nil, s.readyz},
@@ -76,6 +77,34 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/shops/{shop}/conversations/{id}/assign", member, perms(auth.ConversationsAssign), s.conversationAssign},
 		{"POST", "/api/v1/shops/{shop}/conversations/{id}/release", member, perms(auth.ConversationsReply, auth.ConversationsAssign), s.conversationRelease},
 		{"POST", "/api/v1/shops/{shop}/conversations/{id}/close", member, perms(auth.ConversationsClose), s.conversationClose},
+
+		{"GET", "/api/v1/shops/{shop}/kb/categories", member, kbm, s.categoryList},
+		{"POST", "/api/v1/shops/{shop}/kb/categories", member, kbm, s.categoryCreate},
+		{"PATCH", "/api/v1/shops/{shop}/kb/categories/{id}", member, kbm, s.categoryUpdate},
+		{"DELETE", "/api/v1/shops/{shop}/kb/categories/{id}", member, kbm, s.categoryDelete},
+		{"GET", "/api/v1/shops/{shop}/kb/faqs", member, kbm, s.faqList},
+		{"POST", "/api/v1/shops/{shop}/kb/faqs", member, kbm, s.faqCreate},
+		{"GET", "/api/v1/shops/{shop}/kb/faqs/{id}", member, kbm, s.faqGet},
+		{"PUT", "/api/v1/shops/{shop}/kb/faqs/{id}", member, kbm, s.faqUpdate},
+		{"DELETE", "/api/v1/shops/{shop}/kb/faqs/{id}", member, kbm, s.faqDelete},
+		{"POST", "/api/v1/shops/{shop}/kb/faqs/{id}/publish", member, kbm, s.faqPublish},
+		{"POST", "/api/v1/shops/{shop}/kb/faqs/{id}/unpublish", member, kbm, s.faqUnpublish},
+		{"GET", "/api/v1/shops/{shop}/kb/faqs/{id}/history", member, kbm, s.faqHistory},
+		{"POST", "/api/v1/shops/{shop}/kb/faqs/{id}/revert", member, kbm, s.faqRevert},
+		{"POST", "/api/v1/shops/{shop}/kb/import", member, kbm, s.kbImport},
+		{"GET", "/api/v1/shops/{shop}/kb/export", member, kbm, s.kbExport},
+		{"POST", "/api/v1/shops/{shop}/kb/test", member, kbm, s.kbTest},
+		{"GET", "/api/v1/shops/{shop}/kb/synonyms", member, kbm, s.synonymsGet},
+		{"PUT", "/api/v1/shops/{shop}/kb/synonyms", member, kbm, s.synonymsPut},
+		{"GET", "/api/v1/shops/{shop}/kb/intents", member, kbm, s.intentsGet},
+		{"PUT", "/api/v1/shops/{shop}/kb/intents", member, kbm, s.intentsPut},
+		{"GET", "/api/v1/shops/{shop}/kb/packs", member, kbm, s.packList},
+		{"POST", "/api/v1/shops/{shop}/kb/packs/{pack}/enable", member, kbm, s.packEnable},
+		{"GET", "/api/v1/shops/{shop}/kb/packs/{pack}/upgrade", member, kbm, s.packUpgradePlan},
+		{"POST", "/api/v1/shops/{shop}/kb/packs/{pack}/upgrade", member, kbm, s.packUpgrade},
+		{"POST", "/api/v1/shops/{shop}/kb/packs/{pack}/rollback", member, kbm, s.packRollback},
+		{"GET", "/api/v1/shops/{shop}/bot/settings", member, perms(auth.SettingsManage, auth.KBManage), s.botSettingsGet},
+		{"PUT", "/api/v1/shops/{shop}/bot/settings", member, perms(auth.SettingsManage), s.botSettingsPut},
 
 		{"GET", "/ws/buyer", public, nil, s.wsBuyer},
 		{"GET", "/ws/agent", session, nil, s.wsAgent},

@@ -16,6 +16,7 @@ import (
 	"github.com/xiaoer-cs/xiaoer/internal/bus"
 	"github.com/xiaoer-cs/xiaoer/internal/chat"
 	"github.com/xiaoer-cs/xiaoer/internal/hub"
+	"github.com/xiaoer-cs/xiaoer/internal/kb"
 	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
 
@@ -23,6 +24,7 @@ import (
 type Options struct {
 	Store      store.Store
 	Chat       *chat.Service
+	KB         *kb.Service
 	Bus        bus.Broker
 	Hub        *hub.Hub
 	Identities *auth.Identities
@@ -42,6 +44,7 @@ type Server struct {
 	opts    Options
 	store   store.Store
 	chat    *chat.Service
+	kb      *kb.Service
 	hub     *hub.Hub
 	ids     *auth.Identities
 	log     *slog.Logger
@@ -75,7 +78,7 @@ func New(opts Options) *Server {
 	if opts.FrameRate <= 0 {
 		opts.FrameRate = 20
 	}
-	s := &Server{opts: opts, store: opts.Store, chat: opts.Chat, hub: opts.Hub, ids: opts.Identities, log: opts.Logger,
+	s := &Server{opts: opts, store: opts.Store, chat: opts.Chat, kb: opts.KB, hub: opts.Hub, ids: opts.Identities, log: opts.Logger,
 		metrics: newMetrics(opts.Registry, opts.Hub), now: opts.Now, draining: make(chan struct{})}
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes() {

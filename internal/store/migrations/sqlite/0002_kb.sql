@@ -11,8 +11,10 @@ CREATE TABLE kb_categories (
     UNIQUE (shop_id, parent_id, name)
 );
 
+-- AUTOINCREMENT: a deleted FAQ's id is never reused, because its history
+-- (kb_revisions) outlives it.
 CREATE TABLE kb_faqs (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
     shop_id      BIGINT  NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
     faq_key      TEXT    NOT NULL, -- stable external key: import/export id, pack key
     category_id  BIGINT  NOT NULL DEFAULT 0,
