@@ -94,19 +94,27 @@ func (s *Server) memberAdd(w http.ResponseWriter, r *http.Request) error {
 	}
 }
 
-// checkGrantableRole refuses unknown roles and lets only an owner make owners.
+// checkGrantableRole refuses unknown roles and roles granting a permission
+// the caller does not hold, and lets only an owner make owners.
 func (s *Server) checkGrantableRole(r *http.Request, st *requestState, role string) error {
 	if role == auth.RoleOwner && st.member.Role != auth.RoleOwner {
 		return errForbidden("only an owner can make an owner")
 	}
-	if auth.IsBuiltinRole(role) {
-		return nil
-	}
-	_, err := s.store.GetRole(r.Context(), st.shop.ID, role)
+	ps, err := permissionsOf(r.Context(), s.store, st.shop.ID, role)
 	if errors.Is(err, store.ErrNotFound) {
 		return badRequest("bad_role", "role", fmt.Sprintf("no role named %q", role))
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	// Nobody grants what they do not hold themselves: a member who manages
+	// agents with a custom role cannot make anyone (or themselves) an admin.
+	for _, p := range ps.List() {
+		if !st.perms.Has(p) {
+			return errForbidden(fmt.Sprintf("you cannot grant %s", p))
+		}
+	}
+	return nil
 }
 
 type memberUpdateRequest struct {
@@ -187,6 +195,17 @@ func (s *Server) targetMember(r *http.Request, st *requestState) (model.Member, 
 	}
 	if target.Role == auth.RoleOwner && st.member.Role != auth.RoleOwner {
 		return target, errForbidden("only an owner can change an owner")
+	}
+	// Nor may anyone change or remove a member whose role grants more than
+	// their own.
+	ps, err := permissionsOf(r.Context(), s.store, st.shop.ID, target.Role)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return target, err
+	}
+	for _, p := range ps.List() {
+		if !st.perms.Has(p) {
+			return target, errForbidden("this member's role grants more than yours")
+		}
 	}
 	return target, nil
 }

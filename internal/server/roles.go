@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -52,7 +53,10 @@ func (s *Server) rolePut(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	var names []string
+	names := []string{}
+	if req.Permissions == nil {
+		req.Permissions = []auth.Permission{} // answered as [], not null
+	}
 	for i, p := range req.Permissions {
 		if !auth.Known(p) {
 			return badRequest("bad_permission", fmt.Sprintf("permissions[%d]", i), fmt.Sprintf("unknown permission %q", p))
@@ -79,7 +83,11 @@ func (s *Server) roleDelete(w http.ResponseWriter, r *http.Request) error {
 	if auth.IsBuiltinRole(name) {
 		return badRequest("builtin_role", "name", "built-in roles cannot be deleted")
 	}
-	if err := s.store.DeleteRole(r.Context(), st.shop.ID, name); err != nil {
+	err := s.store.DeleteRole(r.Context(), st.shop.ID, name)
+	if errors.Is(err, store.ErrConflict) {
+		return errConflict("role_in_use", "members still hold this role; give them another role first")
+	}
+	if err != nil {
 		return err
 	}
 	s.audit(r, st.shop.ID, st.account.ID, "role.delete", name, "")
