@@ -28,13 +28,14 @@ const (
 	SettingsManage            Permission = "settings.manage"             // shop settings, secrets, bot switches
 	ReportsRead               Permission = "reports.read"                // statistics
 	AuditRead                 Permission = "audit.read"                  // the audit log
+	ShopDataManage            Permission = "shopdata.manage"             // API keys, data import and export, buyer tag rules
 )
 
 // All lists every permission, sorted.
 func All() []Permission {
 	all := []Permission{ConversationsReadAssigned, ConversationsReadAll, ConversationsReply, ConversationsTransfer,
 		ConversationsAssign, ConversationsClose, BuyersRead, BuyersPhoneReveal, KBManage, AgentsManage,
-		SettingsManage, ReportsRead, AuditRead}
+		SettingsManage, ReportsRead, AuditRead, ShopDataManage}
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
 	return all
 }

@@ -97,6 +97,7 @@ func (s *Server) messageList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := store.MessageQuery{ShopID: c.ShopID, ConversationID: c.ID, Limit: 100}
+	q.Newest = !r.URL.Query().Has("after_seq") && !r.URL.Query().Has("before_seq")
 	for name, dst := range map[string]*int64{"after_seq": &q.AfterSeq, "before_seq": &q.BeforeSeq} {
 		if v := r.URL.Query().Get(name); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -106,6 +107,7 @@ func (s *Server) messageList(w http.ResponseWriter, r *http.Request) error {
 			*dst = n
 		}
 	}
+	q.Newest = r.URL.Query().Get("after_seq") == "" && q.BeforeSeq == 0
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {

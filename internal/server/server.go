@@ -15,6 +15,7 @@ import (
 	"github.com/xiaoer-cs/xiaoer/internal/auth"
 	"github.com/xiaoer-cs/xiaoer/internal/bus"
 	"github.com/xiaoer-cs/xiaoer/internal/chat"
+	"github.com/xiaoer-cs/xiaoer/internal/commerce"
 	"github.com/xiaoer-cs/xiaoer/internal/hub"
 	"github.com/xiaoer-cs/xiaoer/internal/kb"
 	"github.com/xiaoer-cs/xiaoer/internal/store"
@@ -24,6 +25,7 @@ import (
 type Options struct {
 	Store      store.Store
 	Chat       *chat.Service
+	Commerce   *commerce.Service // the shop's data; made from Store when nil
 	KB         *kb.Service
 	Bus        bus.Broker
 	Hub        *hub.Hub
@@ -44,6 +46,7 @@ type Server struct {
 	opts    Options
 	store   store.Store
 	chat    *chat.Service
+	data    *commerce.Service // the shop's data
 	kb      *kb.Service
 	hub     *hub.Hub
 	ids     *auth.Identities
@@ -80,6 +83,10 @@ func New(opts Options) *Server {
 	}
 	s := &Server{opts: opts, store: opts.Store, chat: opts.Chat, kb: opts.KB, hub: opts.Hub, ids: opts.Identities, log: opts.Logger,
 		metrics: newMetrics(opts.Registry, opts.Hub), now: opts.Now, draining: make(chan struct{})}
+	s.data = opts.Commerce
+	if s.data == nil {
+		s.data = commerce.New(commerce.Options{Store: opts.Store, Logger: opts.Logger, Now: opts.Now})
+	}
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.guard(rt))

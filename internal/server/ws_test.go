@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/xiaoer-cs/xiaoer/internal/auth"
+	"github.com/xiaoer-cs/xiaoer/internal/model"
 )
 
 func TestBuyerSendAckResumeAndDedupe(t *testing.T) {
@@ -210,5 +211,42 @@ func TestRemovedMemberSocketCloses(t *testing.T) {
 	}
 	if _, resp, err := agent.dialAgent(env.shops["alpha"].ID); err == nil || resp == nil || resp.StatusCode != 404 {
 		t.Fatalf("removed member opened a socket: %v", err)
+	}
+}
+
+// TestCatchUpFromTheStart: a client that saw nothing gets the whole history
+// from seq 1, in order, even past one catch-up page.
+func TestCatchUpFromTheStart(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := t.Context()
+	shop := env.shops["alpha"]
+	b, err := env.db.EnsureVisitor(ctx, shop.ID, "long-history")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := env.db.CreateConversation(ctx, shop.ID, b.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 2*catchUpPage + 200
+	for i := 1; i <= n; i++ {
+		if _, _, err := env.db.AppendMessage(ctx, model.Message{ShopID: shop.ID, ConversationID: c.ID, Sender: model.SenderBuyer,
+			SenderID: b.ID, Body: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ws := env.dialBuyer(map[string]any{"shop": "alpha", "visitor_token": env.srv.ids.VisitorToken(shop.ID, "long-history")})
+	ws.until("welcome")
+	for want := 1; ; want++ {
+		f := ws.next()
+		if f["type"] == "synced" {
+			if want != n+1 || f["last_seq"].(float64) != n {
+				t.Fatalf("synced after %d messages at %v, want %d", want-1, f["last_seq"], n)
+			}
+			return
+		}
+		if got := f["message"].(map[string]any)["seq"].(float64); got != float64(want) {
+			t.Fatalf("message %d has seq %v", want, got)
+		}
 	}
 }

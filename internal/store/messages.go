@@ -82,15 +82,17 @@ func (db *DB) appendMessage(ctx context.Context, m model.Message) (stored model.
 	return stored, created, err
 }
 
-// MessageQuery selects a page of one conversation's messages. With AfterSeq
-// the page holds the messages after it, oldest first (for catching up after a
-// reconnect); with BeforeSeq the messages before it, newest last (for
-// scrolling back). Without either it holds the newest messages.
+// MessageQuery selects a page of one conversation's messages, always in
+// sequence order. With BeforeSeq the page holds the messages just before it
+// (for scrolling back); with Newest the newest messages; otherwise the
+// messages after AfterSeq, oldest first (for catching up after a reconnect;
+// 0 starts at the first message).
 type MessageQuery struct {
 	ShopID         int64
 	ConversationID int64
 	AfterSeq       int64
 	BeforeSeq      int64
+	Newest         bool
 	Limit          int
 }
 
@@ -101,8 +103,9 @@ func (db *DB) ListMessages(ctx context.Context, q MessageQuery) ([]model.Message
 	}
 	var rows *sql.Rows
 	var err error
+	ascending := q.BeforeSeq <= 0 && !q.Newest
 	switch {
-	case q.AfterSeq > 0:
+	case ascending:
 		rows, err = db.r.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
 WHERE shop_id = $1 AND conversation_id = $2 AND seq > $3 ORDER BY seq LIMIT $4`, q.ShopID, q.ConversationID, q.AfterSeq, q.Limit)
 	default:
@@ -128,7 +131,7 @@ WHERE shop_id = $1 AND conversation_id = $2 AND seq < $3 ORDER BY seq DESC LIMIT
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: list messages: %w", err)
 	}
-	if q.AfterSeq <= 0 {
+	if !ascending {
 		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 			out[i], out[j] = out[j], out[i]
 		}

@@ -286,7 +286,8 @@ func testListMessages(t *testing.T, e *env) {
 		e.send(other, model.SenderBuyer, 0, "", fmt.Sprintf("o%d", i))
 	}
 	q := func(after, before int64, limit int) store.MessageQuery {
-		return store.MessageQuery{ShopID: a.ID, ConversationID: c.ID, AfterSeq: after, BeforeSeq: before, Limit: limit}
+		return store.MessageQuery{ShopID: a.ID, ConversationID: c.ID, AfterSeq: after, BeforeSeq: before, Limit: limit,
+			Newest: after == 0 && before == 0}
 	}
 	tests := []struct {
 		name string
@@ -296,6 +297,7 @@ func testListMessages(t *testing.T, e *env) {
 		{"newest page", q(0, 0, 10), seqRange(16, 25)},
 		{"newest, default limit", q(0, 0, 0), seqRange(1, 25)},
 		{"after", q(20, 0, 0), seqRange(21, 25)},
+		{"from the start", store.MessageQuery{ShopID: a.ID, ConversationID: c.ID, Limit: 10}, seqRange(1, 10)},
 		{"after with limit", q(5, 0, 3), []int64{6, 7, 8}},
 		{"after the last", q(25, 0, 0), nil},
 		{"before", q(0, 6, 0), seqRange(1, 5)},
