@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
 )
 
 // FAQ is one entry of a shop's knowledge base: a standard question, other
@@ -71,6 +73,49 @@ var ErrNoFAQ = errors.New("nlp: no FAQ with a question")
 // Build indexes the FAQs, trains the classifier and calibrates thresholds.
 // FAQs without an ID or question are rejected; duplicate IDs are an error.
 func Build(faqs []FAQ, opts Options) (*Engine, error) {
+	clean, err := checkFAQs(faqs)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{faqs: clean, opts: opts}
+	e.fz = &featurizer{syn: builtinSynonyms().withGroups(opts.Synonyms)}
+	texts := questionFeatures(e.fz, clean)
+	// Calibration trains its own core on part of the FAQ, and the intent
+	// model may need training too: all three run at once on a multi-core
+	// machine.
+	var (
+		wg    sync.WaitGroup
+		fuse  *[3]float32
+		anErr error
+	)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		e.cal, e.thr, fuse = calibrate(texts, genericProbes(e.fz), len(clean))
+	}()
+	go func() {
+		defer wg.Done()
+		e.an, anErr = NewAnalyzer(opts)
+	}()
+	e.core = buildCore(texts, len(clean), false)
+	wg.Wait()
+	if anErr != nil {
+		return nil, anErr
+	}
+	switch {
+	case fuse != nil:
+		e.core.fuse = *fuse
+	case len(texts) < 2*len(clean):
+		// One question per FAQ: a classifier learns little from a single
+		// example, so the nearest question and BM25 lead.
+		e.core.fuse = fuseSparse
+	}
+	e.thr = overrideThresholds(e.thr, opts)
+	return e, nil
+}
+
+// checkFAQs rejects FAQs without an ID or question and duplicate IDs.
+func checkFAQs(faqs []FAQ) ([]FAQ, error) {
 	seen := make(map[string]bool, len(faqs))
 	clean := make([]FAQ, 0, len(faqs))
 	for i, f := range faqs {
@@ -89,34 +134,19 @@ func Build(faqs []FAQ, opts Options) (*Engine, error) {
 	if len(clean) == 0 {
 		return nil, ErrNoFAQ
 	}
-	e := &Engine{faqs: clean, opts: opts}
-	e.fz = &featurizer{syn: builtinSynonyms().withGroups(opts.Synonyms)}
-	texts := questionFeatures(e.fz, clean)
-	e.core = buildCore(texts, len(clean), false)
-	var fuse *[3]float32
-	e.cal, e.thr, fuse = calibrate(texts, genericProbes(e.fz), len(clean))
-	switch {
-	case fuse != nil:
-		e.core.fuse = *fuse
-	case len(texts) < 2*len(clean):
-		// One question per FAQ: a classifier learns little from a single
-		// example, so the nearest question and BM25 lead.
-		e.core.fuse = fuseSparse
-	}
+	return clean, nil
+}
+
+// overrideThresholds applies the merchant's thresholds, if any.
+func overrideThresholds(thr Thresholds, opts Options) Thresholds {
 	if opts.AnswerThreshold > 0 {
-		e.thr.Answer, e.thr.Calibrated = opts.AnswerThreshold, false
+		thr.Answer, thr.Calibrated = opts.AnswerThreshold, false
 	}
 	if opts.SuggestThreshold > 0 {
-		e.thr.Suggest, e.thr.Calibrated = opts.SuggestThreshold, false
+		thr.Suggest, thr.Calibrated = opts.SuggestThreshold, false
 	}
-	if e.thr.Suggest > e.thr.Answer {
-		e.thr.Suggest = e.thr.Answer
-	}
-	var err error
-	if e.an, err = NewAnalyzer(opts); err != nil {
-		return nil, err
-	}
-	return e, nil
+	thr.Suggest = min(thr.Suggest, thr.Answer)
+	return thr
 }
 
 // With returns a new engine in which faq is added, or replaces the FAQ with
@@ -174,17 +204,33 @@ type questionText struct {
 	feats []feature
 }
 
-// questionFeatures extracts features from the standard and similar questions.
+// questionFeatures extracts features from the standard and similar
+// questions, in parallel: segmentation is most of the cost of a large build.
 func questionFeatures(fz *featurizer, faqs []FAQ) []questionText {
 	var out []questionText
 	for i, f := range faqs {
 		for _, q := range append([]string{f.Question}, f.Similar...) {
-			norm := Normalize(q)
-			if norm == "" {
-				continue
-			}
-			out = append(out, questionText{faq: int32(i), text: q, feats: fz.extract(norm).feats})
+			out = append(out, questionText{faq: int32(i), text: q})
 		}
 	}
-	return out
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(out); i += workers {
+				out[i].feats = fz.extract(Normalize(out[i].text)).feats
+			}
+		}()
+	}
+	wg.Wait()
+	// Questions that normalise to nothing (only punctuation) are dropped.
+	kept := out[:0]
+	for _, q := range out {
+		if len(q.feats) > 0 {
+			kept = append(kept, q)
+		}
+	}
+	return kept
 }

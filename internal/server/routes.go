@@ -13,6 +13,8 @@ const (
 	public  who = iota // anyone
 	session            // a logged-in account
 	member             // a member of the {shop} in the path holding one of Perms
+	apikey             // the shop's own systems, with one of the shop's API keys (shopdata_auth.go)
+	signed             // a webhook signed with an API key's signing secret (shopdata_auth.go)
 )
 
 // route is one line of the route table.
@@ -30,6 +32,7 @@ func perms(p ...auth.Permission) []auth.Permission { return p }
 // routes is the whole API, read top to bottom.
 func (s *Server) routes() []route {
 	readConv := perms(auth.ConversationsReadAssigned, auth.ConversationsReadAll)
+	shopData := perms(auth.ShopDataManage)
 	kbm := perms(auth.KBManage)
 	return []route{
 		{"GET", "/healthz", public, nil, s.healthz},
@@ -106,6 +109,24 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/shops/{shop}/bot/settings", member, perms(auth.SettingsManage, auth.KBManage), s.botSettingsGet},
 		{"PUT", "/api/v1/shops/{shop}/bot/settings", member, perms(auth.SettingsManage), s.botSettingsPut},
 
+		{"GET", "/api/v1/shops/{shop}/conversations/{id}/panel", member, perms(auth.BuyersRead), s.panelGet},
+		{"POST", "/api/v1/shops/{shop}/buyers/{buyer}/phone", member, perms(auth.BuyersPhoneReveal), s.buyerPhoneReveal},
+		{"GET", "/api/v1/shops/{shop}/api-keys", member, shopData, s.apiKeyList},
+		{"POST", "/api/v1/shops/{shop}/api-keys", member, shopData, s.apiKeyCreate},
+		{"DELETE", "/api/v1/shops/{shop}/api-keys/{id}", member, shopData, s.apiKeyRevoke},
+		{"POST", "/api/v1/shops/{shop}/import/{entity}", member, shopData, s.dataImport},
+		{"GET", "/api/v1/shops/{shop}/export/{entity}", member, shopData, s.dataExport},
+		{"GET", "/api/v1/shops/{shop}/tag-rules", member, shopData, s.tagRuleList},
+		{"PUT", "/api/v1/shops/{shop}/tag-rules/{name}", member, shopData, s.tagRulePut},
+		{"DELETE", "/api/v1/shops/{shop}/tag-rules/{name}", member, shopData, s.tagRuleDelete},
+		{"GET", "/api/v1/shops/{shop}/tag-settings", member, shopData, s.tagSettingsGet},
+		{"PUT", "/api/v1/shops/{shop}/tag-settings", member, shopData, s.tagSettingsPut},
+
+		// The shop's own systems push their data with an API key.
+		{"POST", "/api/v1/data/{entity}", apikey, nil, s.dataUpsert},
+		{"GET", "/api/v1/data/{entity}/{id}", apikey, nil, s.dataGet},
+		{"POST", "/api/v1/webhook", signed, nil, s.webhookReceive},
+
 		{"GET", "/ws/buyer", public, nil, s.wsBuyer},
 		{"GET", "/ws/agent", session, nil, s.wsAgent},
 	}
@@ -128,6 +149,9 @@ func (s *Server) guard(rt route) http.Handler {
 func (s *Server) check(w http.ResponseWriter, r *http.Request, rt route) error {
 	if rt.Who == public {
 		return rt.Handler(w, r)
+	}
+	if rt.Who == apikey || rt.Who == signed {
+		return s.checkMachine(w, r, rt)
 	}
 	st, err := s.loadSession(r)
 	if err != nil {
