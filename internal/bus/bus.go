@@ -17,6 +17,7 @@ const (
 	TypeRead         = "read"         // an agent's read position moved
 	TypeMember       = "member"       // a membership changed or ended; AccountID names it
 	TypeKB           = "kb"           // a shop's published knowledge or bot settings changed
+	TypeSuggest      = "suggest"      // the bot's suggested replies for agents; ephemeral
 )
 
 // Event is something that happened in a shop.
@@ -25,6 +26,9 @@ type Event struct {
 	ShopID         int64  `json:"shop_id"`
 	ConversationID int64  `json:"conversation_id,omitempty"`
 	AccountID      int64  `json:"account_id,omitempty"`
+	// Node names the node where the event happened, so that work done once
+	// per event (the bot's reply) is done by that node only.
+	Node string `json:"node,omitempty"`
 	// Owner, AgentID and GroupID are the conversation's state after the
 	// event, so that a socket can tell whether its agent may see it without
 	// decoding Data.

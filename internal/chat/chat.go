@@ -34,7 +34,8 @@ type Options struct {
 	Store      store.Store
 	Bus        bus.Broker
 	Logger     *slog.Logger
-	MaxMessage int // characters; default 5000
+	MaxMessage int    // characters; default 5000
+	Node       string // this node's name, stamped on the events it publishes
 }
 
 // Service is the conversation lifecycle.
@@ -43,6 +44,7 @@ type Service struct {
 	bus        bus.Broker
 	log        *slog.Logger
 	maxMessage int
+	node       string
 }
 
 // New returns a Service.
@@ -53,7 +55,7 @@ func New(opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: opts.Store, bus: opts.Bus, log: opts.Logger, maxMessage: opts.MaxMessage}
+	return &Service{store: opts.Store, bus: opts.Bus, log: opts.Logger, maxMessage: opts.MaxMessage, node: opts.Node}
 }
 
 // MaxMessage is the longest message body accepted, in characters.
@@ -112,7 +114,7 @@ type Post struct {
 func (s *Service) Validate(p Post) error {
 	switch p.Kind {
 	case "", model.KindText, model.KindImage:
-	case model.KindCard, model.KindEvent:
+	case model.KindCard, model.KindEvent, model.KindLink, model.KindChoices:
 		if p.Sender != model.SenderBot && p.Sender != model.SenderSystem {
 			return ErrBadKind
 		}
@@ -225,7 +227,7 @@ func (s *Service) publishAbout(ctx context.Context, typ string, c model.Conversa
 		s.log.Error("chat: encode event", "type", typ, "err", err)
 		return
 	}
-	err = s.bus.Publish(ctx, bus.Event{Type: typ, ShopID: c.ShopID, ConversationID: c.ID, Owner: string(c.Owner),
+	err = s.bus.Publish(ctx, bus.Event{Type: typ, ShopID: c.ShopID, ConversationID: c.ID, Node: s.node, Owner: string(c.Owner),
 		AgentID: c.AgentID, GroupID: c.GroupID, Data: b})
 	if err != nil {
 		s.log.Warn("chat: publish event", "type", typ, "conversation", c.ID, "err", err)
@@ -251,7 +253,7 @@ func (s *Service) publish(ctx context.Context, typ string, shopID, conversationI
 		}
 		raw = b
 	}
-	err := s.bus.Publish(ctx, bus.Event{Type: typ, ShopID: shopID, ConversationID: conversationID, AccountID: accountID, Data: raw})
+	err := s.bus.Publish(ctx, bus.Event{Type: typ, ShopID: shopID, ConversationID: conversationID, AccountID: accountID, Node: s.node, Data: raw})
 	if err != nil {
 		s.log.Warn("chat: publish event", "type", typ, "conversation", conversationID, "err", err)
 	}

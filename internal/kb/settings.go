@@ -38,8 +38,8 @@ func DefaultSettings() Settings {
 		Enabled: true,
 		Mode:    ModeAuto,
 		FallbackText: map[string]string{
-			"zh-CN": "抱歉，这个问题我还不会回答，正在为您转接人工客服，请稍候～",
-			"en":    "Sorry, I can't answer that yet. Let me get a colleague to help you.",
+			"zh-CN": "抱歉，这个问题我还不太会回答～您可以换个说法问我，或者点「转人工」找客服小姐姐。",
+			"en":    "Sorry, I can't answer that yet. Try asking another way, or tap \"Talk to a human\".",
 		},
 		SuggestText: map[string]string{
 			"zh-CN": "您是不是想问：",

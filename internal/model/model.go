@@ -132,10 +132,12 @@ type MessageKind string
 
 // Message kinds.
 const (
-	KindText  MessageKind = "text"
-	KindImage MessageKind = "image"
-	KindCard  MessageKind = "card"
-	KindEvent MessageKind = "event"
+	KindText    MessageKind = "text"
+	KindImage   MessageKind = "image"
+	KindLink    MessageKind = "link"    // a link with a title (bot)
+	KindCard    MessageKind = "card"    // a product or order card (bot)
+	KindChoices MessageKind = "choices" // "did you mean" questions to tap (bot)
+	KindEvent   MessageKind = "event"
 )
 
 // Message is one stored message. Seq orders messages within a conversation
