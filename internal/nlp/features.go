@@ -2,6 +2,8 @@ package nlp
 
 import (
 	"sort"
+
+	"github.com/kljensen/snowball/english"
 	"strings"
 )
 
@@ -17,6 +19,7 @@ const (
 	weightHanBi   = 0.8
 	weightHanTri  = 0.5
 	weightLatinNg = 0.5
+	weightJoined  = 0.5
 )
 
 // feature is one weighted term of a text, before it gets a vocabulary id.
@@ -76,6 +79,7 @@ func (fz *featurizer) extract(norm string) textFeatures {
 	for i := 1; i < len(content); i++ {
 		add('b', content[i-1]+" "+content[i], weightBigram)
 	}
+	joinedWords(toks, func(w string) { add('w', w, weightJoined) })
 	for _, run := range splitRuns(norm) {
 		if run.han {
 			hanGrams(run.text, add)
@@ -115,6 +119,19 @@ func latinGrams(w string, fn func(string)) {
 	for n := 3; n <= 4; n++ {
 		for i := 0; i+n <= len(s); i++ {
 			fn(s[i : i+n])
+		}
+	}
+}
+
+// joinedWords calls fn with each pair of adjacent English words written as
+// one (top up → topup, log in → login), so spellings with and without a
+// space or hyphen meet. Stop words take part: "how much", "can i", "do not"
+// carry meaning as pairs that they lack alone.
+func joinedWords(toks []token, fn func(string)) {
+	for i := 1; i < len(toks); i++ {
+		a, b := toks[i-1], toks[i]
+		if !a.han && !b.han && !isNumber(a.text) && !isNumber(b.text) {
+			fn(english.Stem(a.raw+b.raw, false))
 		}
 	}
 }

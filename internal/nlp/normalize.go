@@ -29,7 +29,7 @@ var t2s = func() map[rune]rune {
 // (which also turns full-width letters and digits into ASCII), lower case,
 // simplified Chinese, punctuation and emoji replaced by spaces, runs of three
 // or more identical letters squeezed to one (在吗吗吗 → 在吗, sooo → so) and
-// whitespace collapsed. Digits are never squeezed: they may be order numbers.
+// whitespace collapsed. Typographic apostrophes become ASCII. Digits are never squeezed: they may be order numbers.
 // A decimal point or separator between two digits is kept.
 func Normalize(text string) string {
 	text = norm.NFKC.String(text)
@@ -39,6 +39,10 @@ func Normalize(text string) string {
 	space := true
 	for i := 0; i < len(rs); i++ {
 		r := unicode.ToLower(rs[i])
+		if r == '’' || r == '‘' || r == '`' || r == '´' {
+			r = '\''
+			rs[i] = r
+		}
 		if s, ok := t2s[r]; ok {
 			r = s
 		}

@@ -16,6 +16,7 @@ func TestNormalize(t *testing.T) {
 		{"digits never squeezed", "订单1111222233334444", "订单1111222233334444"},
 		{"decimal point kept", "¥99.9元", "99.9元"},
 		{"apostrophe inside a word kept", "I don't know", "i don't know"},
+		{"typographic apostrophes unified", "didn’t didn`t", "didn't didn't"},
 		{"empty", "   ", ""},
 	}
 	for _, tt := range tests {
@@ -114,5 +115,26 @@ func TestCharGramsMatchUnknownWords(t *testing.T) {
 	}
 	if n < 3 {
 		t.Errorf("only %d shared features between related texts", n)
+	}
+}
+
+func TestJoinedWordsMeetSpellings(t *testing.T) {
+	fz := &featurizer{syn: builtinSynonyms()}
+	keys := func(s string) map[uint64]float32 {
+		m := map[uint64]float32{}
+		for _, f := range fz.extract(Normalize(s)).feats {
+			m[f.key] = f.w
+		}
+		return m
+	}
+	spaced, joined := keys("how do i top up"), keys("topup limits")
+	shared := false
+	for k := range joined {
+		if _, ok := spaced[k]; ok {
+			shared = true
+		}
+	}
+	if !shared {
+		t.Error(`"top up" and "topup" share no feature`)
 	}
 }
