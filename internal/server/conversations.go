@@ -97,7 +97,6 @@ func (s *Server) messageList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := store.MessageQuery{ShopID: c.ShopID, ConversationID: c.ID, Limit: 100}
-	q.Newest = !r.URL.Query().Has("after_seq") && !r.URL.Query().Has("before_seq")
 	for name, dst := range map[string]*int64{"after_seq": &q.AfterSeq, "before_seq": &q.BeforeSeq} {
 		if v := r.URL.Query().Get(name); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)

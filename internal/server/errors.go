@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -141,8 +143,12 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		switch {
 		case errors.As(err, &tooBig):
 			return err
+		case errors.As(err, &typeErr) && typeErr.Field == "":
+			return badRequest("bad_json", "", "request body must be a JSON object")
 		case errors.As(err, &typeErr):
-			return badRequest("bad_field", typeErr.Field, fmt.Sprintf("%s must be %s", typeErr.Field, typeErr.Type))
+			return badRequest("bad_field", typeErr.Field, fmt.Sprintf("%s must be %s", typeErr.Field, jsonKind(typeErr.Type)))
+		case errors.Is(err, io.EOF):
+			return badRequest("bad_json", "", "request body is empty; send a JSON object")
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			// encoding/json has no error type for this one.
 			name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
@@ -155,4 +161,61 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		return badRequest("bad_json", "", "request body has data after the JSON value")
 	}
 	return nil
+}
+
+// jsonKind names what JSON value a Go type takes, for error messages that
+// speak JSON rather than Go.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	default:
+		return "an object"
+	}
+}
+
+// apiMiss answers a request under /api/ that no route matches in the API's
+// error shape: 405 method_not_allowed with Allow when the path has routes
+// for other methods, else 404 not_found. h is the mux's own plain-text
+// answer, asked only for its status and Allow header.
+func apiMiss(w http.ResponseWriter, r *http.Request, h http.Handler) {
+	rec := &headerRecorder{header: http.Header{}}
+	h.ServeHTTP(rec, r)
+	if allow := rec.header.Get("Allow"); rec.status == http.StatusMethodNotAllowed && allow != "" {
+		w.Header().Set("Allow", allow)
+		writeJSON(w, http.StatusMethodNotAllowed, errorJSON{Code: "method_not_allowed",
+			Message: fmt.Sprintf("%s is not allowed here; use %s", r.Method, allow)})
+		return
+	}
+	writeJSON(w, http.StatusNotFound, errorJSON{Code: "not_found", Message: "no such API route"})
+}
+
+// headerRecorder keeps a response's status and headers and drops its body.
+type headerRecorder struct {
+	header http.Header
+	status int
+}
+
+func (h *headerRecorder) Header() http.Header { return h.header }
+
+func (h *headerRecorder) Write(b []byte) (int, error) {
+	h.WriteHeader(http.StatusOK)
+	return len(b), nil
+}
+
+func (h *headerRecorder) WriteHeader(status int) {
+	if h.status == 0 {
+		h.status = status
+	}
 }

@@ -7,6 +7,7 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,6 +108,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		if h, pattern := s.mux.Handler(r); pattern == "" {
+			apiMiss(w, r, h)
+			return
+		}
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
