@@ -61,6 +61,7 @@ func Run(t *testing.T, open Opener) {
 		{"AppendMessageConcurrentRetries", testAppendMessageConcurrentRetries},
 		{"ListMessages", testListMessages},
 		{"ReadPositions", testReadPositions},
+		{"Commerce", testCommerce},
 	}
 	for _, tt := range suite {
 		t.Run(tt.name, func(t *testing.T) {
