@@ -45,6 +45,7 @@ Usage:
   xiaoer backup [--out FILE]      consistent copy of the SQLite database, also while serving
   xiaoer eval --faq F --queries Q [--json]
   xiaoer eval intents --queries Q [--json]
+  xiaoer import|export --shop S --entity E --file F|--out F   shop data as CSV, JSON lines or Excel
   xiaoer version
 `
 
@@ -67,6 +68,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runBackup(ctx, rest, getenv, stdout)
 	case "eval":
 		return runEval(ctx, rest, stdout, stderr)
+	case "import":
+		return runImport(ctx, rest, getenv, stdout)
+	case "export":
+		return runExport(ctx, rest, getenv, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "xiaoer", version)
 		return nil

@@ -15,11 +15,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/xiaoer-cs/xiaoer/internal/auth"
+	"github.com/xiaoer-cs/xiaoer/internal/bot"
 	"github.com/xiaoer-cs/xiaoer/internal/bus"
 	"github.com/xiaoer-cs/xiaoer/internal/chat"
 	"github.com/xiaoer-cs/xiaoer/internal/config"
 	"github.com/xiaoer-cs/xiaoer/internal/demo"
 	"github.com/xiaoer-cs/xiaoer/internal/hub"
+	"github.com/xiaoer-cs/xiaoer/internal/kb"
 	"github.com/xiaoer-cs/xiaoer/internal/server"
 	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
@@ -49,12 +51,27 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	node := nodeName()
 	broker := bus.NewLocal()
 	h := hub.New()
 	broker.Subscribe(h.Handle)
-	chats := chat.New(chat.Options{Store: db, Bus: broker, Logger: log, MaxMessage: cfg.MaxMessage})
+	chats := chat.New(chat.Options{Store: db, Bus: broker, Logger: log, MaxMessage: cfg.MaxMessage, Node: node})
+	packs, err := kb.BuiltinPacks()
+	if err != nil {
+		return err
+	}
+	engines := kb.NewEngines(db, log, nil)
+	broker.Subscribe(engines.Handle)
+	knowledge := kb.New(kb.Options{Store: db, Bus: broker, Engines: engines, Packs: packs, Logger: log})
+	brain := bot.New(bot.Options{Store: db, Chat: chats, KB: knowledge, Bus: broker, Logger: log, Node: node})
+	broker.Subscribe(brain.Handle)
+	botCtx, stopBot := context.WithCancel(context.WithoutCancel(ctx))
+	botDone := make(chan struct{})
+	go func() { brain.Run(botCtx); close(botDone) }()
+	defer func() { stopBot(); <-botDone }()
+
 	reg := prometheus.NewRegistry()
-	srv := server.New(server.Options{Store: db, Chat: chats, Bus: broker, Hub: h, Identities: auth.NewIdentities(key),
+	srv := server.New(server.Options{Store: db, Chat: chats, KB: knowledge, Bus: broker, Hub: h, Identities: auth.NewIdentities(key),
 		Logger: log, Registry: reg, BaseURL: cfg.BaseURL, Version: version, SessionTTL: cfg.SessionTTL,
 		BcryptCost: cfg.BcryptCost, FrameRate: cfg.FrameRate, TrustProxy: cfg.TrustProxy})
 
@@ -62,10 +79,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("listen (XIAOER_LISTEN) %s: %w", cfg.Listen, err)
 	}
-	if err := announce(ctx, cfg, db, stdout); err != nil {
+	if err := announce(ctx, cfg, db, knowledge, stdout); err != nil {
 		ln.Close()
 		return err
 	}
+	warmUp(ctx, db, engines, log)
 	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
@@ -141,13 +159,13 @@ func visitorKey(ctx context.Context, cfg config.Config, db store.Store) (string,
 }
 
 // announce seeds the demo or opens setup, and prints where to go.
-func announce(ctx context.Context, cfg config.Config, db store.Store, stdout io.Writer) error {
+func announce(ctx context.Context, cfg config.Config, db store.Store, knowledge *kb.Service, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "xiaoer %s listening on %s\n", version, cfg.Listen)
 	fmt.Fprintf(stdout, "  API:        %s/api/v1  (docs/api.md)\n", cfg.BaseURL)
 	fmt.Fprintf(stdout, "  buyer chat: %s/ws/buyer  (docs/protocol.md)\n", cfg.BaseURL)
 	fmt.Fprintf(stdout, "  health:     %s/healthz   metrics: %s/metrics\n", cfg.BaseURL, cfg.BaseURL)
 	if cfg.Demo {
-		res, err := demo.Seed(ctx, db, cfg.BcryptCost)
+		res, err := demo.Seed(ctx, demo.Options{Store: db, KB: knowledge, BcryptCost: cfg.BcryptCost})
 		if err != nil {
 			return err
 		}
@@ -171,6 +189,26 @@ func announce(ctx context.Context, cfg config.Config, db store.Store, stdout io.
 	}
 	fmt.Fprintf(stdout, "no accounts yet: create the owner account and the first shop at\n  %s/setup#%s\n", cfg.BaseURL, token)
 	return nil
+}
+
+// warmUp builds every shop's answer engine before buyers arrive.
+func warmUp(ctx context.Context, db store.Store, engines *kb.Engines, log *slog.Logger) {
+	shops, err := db.ListShops(ctx)
+	if err != nil {
+		log.Error("warm up engines", "err", err)
+		return
+	}
+	ids := make([]int64, len(shops))
+	for i, s := range shops {
+		ids[i] = s.ID
+	}
+	engines.WarmUp(ctx, ids)
+}
+
+// nodeName names this process among the nodes of a deployment.
+func nodeName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

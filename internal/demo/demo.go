@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/xiaoer-cs/xiaoer/internal/auth"
+	"github.com/xiaoer-cs/xiaoer/internal/kb"
 	"github.com/xiaoer-cs/xiaoer/internal/model"
 	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
@@ -39,9 +40,17 @@ type Result struct {
 	Created bool // false when the demo shop was already there
 }
 
-// Seed creates the demo shop, its accounts and agent groups, unless the
-// demo shop exists already.
-func Seed(ctx context.Context, st store.Store, bcryptCost int) (Result, error) {
+// Options is what the demo is seeded through.
+type Options struct {
+	Store      store.Store
+	KB         *kb.Service
+	BcryptCost int
+}
+
+// Seed creates the demo shop, its accounts, agent groups and knowledge,
+// unless the demo shop exists already.
+func Seed(ctx context.Context, opts Options) (Result, error) {
+	st := opts.Store
 	shop, err := st.GetShopBySlug(ctx, ShopSlug)
 	if err == nil {
 		return Result{Shop: shop}, nil
@@ -54,7 +63,7 @@ func Seed(ctx context.Context, st store.Store, bcryptCost int) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("demo: shop: %w", err)
 	}
-	hash, err := auth.HashPassword(Password, bcryptCost)
+	hash, err := auth.HashPassword(Password, opts.BcryptCost)
 	if err != nil {
 		return Result{}, err
 	}
@@ -89,6 +98,9 @@ func Seed(ctx context.Context, st store.Store, bcryptCost int) (Result, error) {
 		if err := st.SetGroupMembers(ctx, shop.ID, made.ID, members); err != nil {
 			return Result{}, fmt.Errorf("demo: group %s: %w", g.name, err)
 		}
+	}
+	if err := seedKnowledge(ctx, st, opts.KB, shop.ID); err != nil {
+		return Result{}, err
 	}
 	return Result{Shop: shop, Created: true}, nil
 }

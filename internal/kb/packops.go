@@ -76,6 +76,16 @@ func (s *Service) EnablePack(ctx context.Context, shopID, actor int64, packID st
 	if !ok {
 		return 0, ErrNoPack
 	}
+	return s.EnablePackVersion(ctx, shopID, actor, packID, p.Version)
+}
+
+// EnablePackVersion adds one version of a pack to the shop (the demo starts
+// on an older version so that its console shows an upgrade).
+func (s *Service) EnablePackVersion(ctx context.Context, shopID, actor int64, packID string, version int) (added int, err error) {
+	p, ok := s.packs.Version(packID, version)
+	if !ok {
+		return 0, ErrNoPack
+	}
 	if _, on, err := s.shopPack(ctx, shopID, packID); err != nil || on {
 		if on {
 			return 0, fmt.Errorf("pack %s is already enabled: %w", packID, ErrNothingToDo)

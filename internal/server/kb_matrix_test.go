@@ -146,6 +146,10 @@ func kbAccessTable(t *testing.T) map[string]access {
 		"POST /api/v1/shops/{shop}/kb/import": {who: member, ok: 200, allow: kbManagers, req: func(m *matrix, _ caller, shop int64) matrixReq {
 			return matrixReq{path: shopURL(shop, "/kb/import?format=csv"), body: "id,question,answer_zh\n" + m.f.unique("imp") + ",导入的问题,导入的答案\n"}
 		}},
+		"GET /api/v1/shops/{shop}/conversations/{id}/suggestions": {who: member, ok: 200, allow: repliers, foreign: 404,
+			req: func(m *matrix, c caller, shop int64) matrixReq {
+				return matrixReq{path: m.convURL(t, shop, model.OwnerAgent, m.assignee(c), "/suggestions")}
+			}},
 		// Packs are the binary's, not a shop's: every shop names the same ones.
 		"POST /api/v1/shops/{shop}/kb/packs/{pack}/enable": {who: member, ok: 200, allow: kbManagers, foreign: 200,
 			req: func(m *matrix, _ caller, shop int64) matrixReq {

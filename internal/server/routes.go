@@ -80,6 +80,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/shops/{shop}/conversations/{id}/assign", member, perms(auth.ConversationsAssign), s.conversationAssign},
 		{"POST", "/api/v1/shops/{shop}/conversations/{id}/release", member, perms(auth.ConversationsReply, auth.ConversationsAssign), s.conversationRelease},
 		{"POST", "/api/v1/shops/{shop}/conversations/{id}/close", member, perms(auth.ConversationsClose), s.conversationClose},
+		{"GET", "/api/v1/shops/{shop}/conversations/{id}/suggestions", member, perms(auth.ConversationsReply), s.conversationSuggestions},
 
 		{"GET", "/api/v1/shops/{shop}/kb/categories", member, kbm, s.categoryList},
 		{"POST", "/api/v1/shops/{shop}/kb/categories", member, kbm, s.categoryCreate},

@@ -251,10 +251,26 @@ func (a *agentSession) translate(e *bus.Event) []any {
 			return nil
 		}
 		return []any{readFrame{Type: "read", ConversationID: e.ConversationID, AccountID: re.AccountID, Seq: re.Seq}}
+	case bus.TypeSuggest:
+		var sf suggestionsFrame
+		if err := jsonUnmarshal(e.Data, &sf); err != nil {
+			return nil
+		}
+		sf.Type, sf.ConversationID = "suggestions", e.ConversationID
+		return []any{sf}
 	case bus.TypeMember:
 		return a.reload()
 	}
 	return nil
+}
+
+// suggestionsFrame carries the bot's suggested replies for the latest buyer
+// message of a conversation.
+type suggestionsFrame struct {
+	Type           string          `json:"type"` // "suggestions"
+	ConversationID int64           `json:"conversation_id"`
+	MessageSeq     int64           `json:"message_seq"`
+	Suggestions    json.RawMessage `json:"suggestions"`
 }
 
 // reload re-reads the agent's membership after a change: a removed member's
