@@ -102,5 +102,8 @@ func Seed(ctx context.Context, opts Options) (Result, error) {
 	if err := seedKnowledge(ctx, st, opts.KB, shop.ID); err != nil {
 		return Result{}, err
 	}
+	if err := seedCommerce(ctx, st, shop); err != nil {
+		return Result{}, err
+	}
 	return Result{Shop: shop, Created: true}, nil
 }
