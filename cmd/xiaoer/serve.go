@@ -174,6 +174,8 @@ func announce(ctx context.Context, cfg config.Config, db store.Store, knowledge 
 		for _, l := range demo.Logins {
 			fmt.Fprintf(stdout, "  %-8s %s\n", l.Username, l.Role)
 		}
+		fmt.Fprintf(stdout, "demo API key (push shop data, docs/integration.md): %s\n  webhook signing secret: %s; demo buyer %s\n",
+			demo.APIKey, demo.SigningSecret, demo.Buyer)
 		return nil
 	}
 	n, err := db.CountAccounts(ctx)
