@@ -79,11 +79,7 @@ func trainLinear(xs []sparse, ys []int32, cands [][]int32, nfeat, nclass int) *l
 func sgdFull(w, bias, logits []float32, x sparse, y int32, nclass int, lr float32) {
 	copy(logits, bias)
 	for k, f := range x.ids {
-		row := w[int(f)*nclass : int(f+1)*nclass]
-		v := x.ws[k]
-		for c := range row {
-			logits[c] += v * row[c]
-		}
+		axpy(logits, w[int(f)*nclass:int(f+1)*nclass], x.ws[k])
 	}
 	softmaxInPlace(logits)
 	logits[y] -= 1
@@ -227,5 +223,22 @@ func softmaxInPlace(v []float32) {
 	}
 	for i := range v {
 		v[i] /= sum
+	}
+}
+
+// axpy adds a·x to dst (len(dst) ≥ len(x)), four at a time: it is the inner
+// loop of training.
+func axpy(dst, x []float32, a float32) {
+	dst = dst[:len(x)]
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		d, v := dst[i:i+4:i+4], x[i:i+4:i+4]
+		d[0] += a * v[0]
+		d[1] += a * v[1]
+		d[2] += a * v[2]
+		d[3] += a * v[3]
+	}
+	for ; i < len(x); i++ {
+		dst[i] += a * x[i]
 	}
 }
