@@ -41,6 +41,9 @@ type DB struct {
 	// migrationFS holds the dialect's migrations; nil means the embedded
 	// ones. Tests replace it to migrate from an older schema.
 	migrationFS fs.FS
+	// appends batches SQLite's message appends (group commit); nil on
+	// PostgreSQL.
+	appends *appendBatcher
 }
 
 // Options configures Open.
@@ -76,6 +79,9 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.appends != nil {
+		db.appends.close()
+	}
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())

@@ -71,7 +71,9 @@ func openSQLite(ctx context.Context, opts Options) (*DB, error) {
 	}
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
-	return &DB{w: w, r: r, dialect: sqliteDialect{}, path: opts.DSN, now: opts.Now}, nil
+	db := &DB{w: w, r: r, dialect: sqliteDialect{}, path: opts.DSN, now: opts.Now}
+	db.appends = newAppendBatcher(db)
+	return db, nil
 }
 
 type postgresDialect struct{}

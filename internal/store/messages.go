@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/xiaoer-cs/xiaoer/internal/model"
@@ -22,8 +21,11 @@ func scanMessage(row interface{ Scan(...any) error }) (model.Message, error) {
 }
 
 const (
+	// "client_id <> ''" repeats the condition of the partial unique index
+	// messages_client; without it the planner cannot use that index and
+	// reads every message of the conversation.
 	findByClientSQL = `SELECT ` + messageColumns + ` FROM messages
-WHERE conversation_id = $1 AND shop_id = $2 AND sender = $3 AND sender_id = $4 AND client_id = $5`
+WHERE conversation_id = $1 AND shop_id = $2 AND sender = $3 AND sender_id = $4 AND client_id = $5 AND client_id <> ''`
 	nextSeqSQL = `UPDATE conversations SET last_seq = last_seq + 1, updated_at = $3
 WHERE id = $1 AND shop_id = $2 RETURNING last_seq`
 	insertMessageSQL = `INSERT INTO messages (shop_id, conversation_id, seq, sender, sender_id, client_id, kind, body, meta, created_at)
@@ -38,14 +40,19 @@ func (db *DB) AppendMessage(ctx context.Context, m model.Message) (stored model.
 	if m.Kind == "" {
 		m.Kind = model.KindText
 	}
-	// On PostgreSQL two transactions with one client id can both miss the
-	// other's uncommitted row; the loser hits the unique index, rolls back
-	// (so no sequence number is spent) and finds the winner's message on
-	// the second try. On SQLite writers queue and the first try decides.
-	for attempt := 0; ; attempt++ {
-		stored, created, err = db.appendMessage(ctx, m)
-		if err == nil || attempt == 2 || m.ClientID == "" || !db.dialect.isUniqueViolation(err) {
-			break
+	// On SQLite writers queue and the first try decides; concurrent appends
+	// share a transaction (appends.go). On PostgreSQL two transactions with
+	// one client id can both miss the other's uncommitted row; the loser
+	// hits the unique index, rolls back (so no sequence number is spent) and
+	// finds the winner's message on the second try.
+	if db.appends != nil {
+		stored, created, err = db.appends.append(ctx, m)
+	} else {
+		for attempt := 0; ; attempt++ {
+			stored, created, err = db.appendMessage(ctx, m)
+			if err == nil || attempt == 2 || m.ClientID == "" || !db.dialect.isUniqueViolation(err) {
+				break
+			}
 		}
 	}
 	if err != nil {
@@ -56,28 +63,8 @@ func (db *DB) AppendMessage(ctx context.Context, m model.Message) (stored model.
 
 func (db *DB) appendMessage(ctx context.Context, m model.Message) (stored model.Message, created bool, err error) {
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		if m.ClientID != "" {
-			prev, err := scanMessage(tx.QueryRowContext(ctx, findByClientSQL, m.ConversationID, m.ShopID,
-				string(m.Sender), m.SenderID, m.ClientID))
-			if err == nil {
-				stored = prev
-				return nil
-			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-		}
-		m.CreatedAt = db.nowTime()
-		if err := tx.QueryRowContext(ctx, nextSeqSQL, m.ConversationID, m.ShopID, toMillis(m.CreatedAt)).Scan(&m.Seq); err != nil {
-			return notFound(err, "conversation", m.ConversationID)
-		}
-		err := tx.QueryRowContext(ctx, insertMessageSQL, m.ShopID, m.ConversationID, m.Seq, string(m.Sender), m.SenderID,
-			m.ClientID, string(m.Kind), m.Body, m.Meta, toMillis(m.CreatedAt)).Scan(&m.ID)
-		if err != nil {
-			return err
-		}
-		stored, created = m, true
-		return nil
+		stored, created, _, err = db.appendInTx(ctx, tx, m, nil)
+		return err
 	})
 	return stored, created, err
 }
