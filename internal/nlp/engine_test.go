@@ -250,3 +250,24 @@ func TestOrderNumberOption(t *testing.T) {
 		t.Errorf("shop order number not found: %+v", e.Analyze("我的订单E12345678怎么还没发", nil).Entities)
 	}
 }
+
+func TestOddInputsDoNotBreakTheEngine(t *testing.T) {
+	faqs := []FAQ{{ID: "p", Question: "？？？"}, {ID: "e", Question: "😊😊"}, {ID: "ok", Question: "包邮吗"}}
+	e, err := Build(faqs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := ""
+	for i := 0; i < 2000; i++ {
+		long += "包邮吗在吗abc123！"
+	}
+	for _, msg := range []string{"", "   ", "😊", "？？？", long, "\x00\xff", "ＡＢＣ１２３"} {
+		r := e.Match(msg)
+		if r.Decision == "" || r.Reason == "" && r.Decision != Fallback {
+			t.Errorf("Match(%.20q) = %+v", msg, r)
+		}
+	}
+	if got := e.Match("包邮吗").Candidates; len(got) == 0 || got[0].FAQID != "ok" {
+		t.Errorf("top = %+v", got)
+	}
+}

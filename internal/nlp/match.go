@@ -37,6 +37,10 @@ type Result struct {
 	Reason     string      `json:"reason"`
 }
 
+// maxMatchRunes bounds the text matched against the FAQ: a question is
+// short, and a pasted essay must not cost more than a question.
+const maxMatchRunes = 500
+
 // Match decides how to handle a buyer message. It is safe for concurrent use.
 func (e *Engine) Match(text string) Result {
 	res := e.rank(text)
@@ -47,6 +51,9 @@ func (e *Engine) Match(text string) Result {
 // rank does the FAQ matching part of Match, without intent analysis.
 func (e *Engine) rank(text string) Result {
 	res := Result{Decision: Fallback, Thresholds: e.thr}
+	if r := []rune(text); len(r) > maxMatchRunes {
+		text = string(r[:maxMatchRunes])
+	}
 	norm := Normalize(text)
 	if norm == "" {
 		res.Reason = "empty message after normalisation"
