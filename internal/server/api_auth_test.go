@@ -390,7 +390,7 @@ func TestInvitationFlow(t *testing.T) {
 	}
 	var list struct{ Items []invitationJSON }
 	admin.do("GET", fmt.Sprintf("/api/v1/shops/%d/invitations", alpha), nil, &list)
-	if len(list.Items) != 1 || list.Items[0].ID != inv.Invitation.ID {
+	if len(list.Items) != 1 || list.Items[0] != inv.Invitation {
 		t.Fatalf("open invitations %+v", list.Items)
 	}
 

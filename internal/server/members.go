@@ -80,8 +80,9 @@ func (s *Server) memberAdd(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	case errors.Is(err, store.ErrNotFound):
 		token := auth.NewToken()
+		now := s.now().Truncate(time.Millisecond) // as stored, so this answer and the list agree
 		inv := store.Invitation{TokenHash: auth.HashToken(token), ShopID: st.shop.ID, Role: req.Role, Login: login,
-			CreatedBy: st.account.ID, CreatedAt: s.now(), ExpiresAt: s.now().Add(invitationTTL)}
+			CreatedBy: st.account.ID, CreatedAt: now, ExpiresAt: now.Add(invitationTTL)}
 		if err := s.store.CreateInvitation(r.Context(), inv); err != nil {
 			return err
 		}
