@@ -63,6 +63,7 @@ func Run(t *testing.T, open Opener) {
 		{"ReadPositions", testReadPositions},
 		{"Commerce", testCommerce},
 	}
+	suite = append(suite, kbTests...)
 	for _, tt := range suite {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
