@@ -35,7 +35,7 @@ func buildCore(qs []questionText, nfaq int, closedWorld bool) *core {
 	ix.closedWorld = closedWorld
 	xs := make([]sparse, len(qs))
 	for i, q := range qs {
-		xs[i], _ = ix.vector(q.feats)
+		xs[i], _ = ix.vector(q.feats, ix.idf)
 	}
 	c := &core{ix: ix, texts: texts, nfaq: nfaq}
 	if len(ix.post)*nfaq <= maxDenseWeights {
@@ -64,7 +64,8 @@ const (
 func (c *core) lookalikes(xs []sparse, docs [][]feature) [][]int32 {
 	out := make([][]int32, len(xs))
 	best := make([]float32, c.nfaq)
-	for i, x := range xs {
+	for i := range xs {
+		x, _ := c.ix.vector(docs[i], c.ix.cidf)
 		ds := c.ix.score(x, docs[i])
 		clear(best)
 		for d, f := range c.ix.docFAQ {
@@ -105,8 +106,9 @@ type faqScores struct {
 }
 
 func (c *core) score(feats []feature) faqScores {
-	q, known := c.ix.vector(feats)
-	ds := c.ix.score(q, feats)
+	q, known := c.ix.vector(feats, c.ix.idf)
+	qc, _ := c.ix.vector(feats, c.ix.cidf)
+	ds := c.ix.score(qc, feats)
 	defer ds.release()
 	s := faqScores{
 		prob: make([]float32, c.nfaq), cos: make([]float32, c.nfaq),
