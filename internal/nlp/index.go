@@ -38,13 +38,13 @@ type sparse struct {
 // query two ways from one pass over the postings: BM25, and the cosine of
 // TF-IDF vectors (used for nearest neighbours and by the classifier).
 type index struct {
-	ids     map[uint64]int32 // feature key → vocabulary id
-	post    [][]posting      // by vocabulary id
-	idf     []float32 // document-level IDF: BM25 and the classifier's input
+	ids  map[uint64]int32 // feature key → vocabulary id
+	post [][]posting      // by vocabulary id
+	idf  []float32        // document-level IDF: BM25 and the classifier's input
 	// cidf is the IDF over FAQs rather than questions: a word in many
 	// questions of one FAQ still tells FAQs apart. It weights the
 	// nearest-neighbour cosine, which it makes markedly more accurate.
-	cidf []float32
+	cidf    []float32
 	docFAQ  []int32 // FAQ index of each document
 	docLen  []float32
 	docNorm []float32 // L2 norm of each document's TF-IDF vector
