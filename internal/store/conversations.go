@@ -88,13 +88,14 @@ func (db *DB) OpenConversation(ctx context.Context, shopID, buyerID int64) (c mo
 
 // GetConversation reads a conversation of the shop.
 func (db *DB) GetConversation(ctx context.Context, shopID, id int64) (model.Conversation, error) {
-	c, err := scanConversation(db.r.QueryRowContext(ctx,
-		`SELECT `+conversationColumns+` FROM conversations WHERE shop_id = $1 AND id = $2`, shopID, id))
+	c, err := scanConversation(db.readRow(ctx, getConversationSQL, shopID, id))
 	if err != nil {
 		return c, notFound(err, "get conversation", id)
 	}
 	return c, nil
 }
+
+const getConversationSQL = `SELECT ` + conversationColumns + ` FROM conversations WHERE shop_id = $1 AND id = $2`
 
 const latestOpenSQL = `SELECT ` + conversationColumns + ` FROM conversations
 WHERE shop_id = $1 AND buyer_id = $2 AND owner <> 'closed' ORDER BY id DESC LIMIT 1`

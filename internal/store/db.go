@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync"
 	"time"
 )
 
@@ -44,6 +45,8 @@ type DB struct {
 	// appends batches SQLite's message appends (group commit); nil on
 	// PostgreSQL.
 	appends *appendBatcher
+	// reads holds the prepared hot reads by their SQL (appends.go).
+	reads sync.Map
 }
 
 // Options configures Open.
@@ -82,6 +85,7 @@ func (db *DB) Close() error {
 	if db.appends != nil {
 		db.appends.close()
 	}
+	db.closeReads()
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())

@@ -93,14 +93,14 @@ func (db *DB) ListMessages(ctx context.Context, q MessageQuery) ([]model.Message
 	ascending := q.BeforeSeq <= 0 && !q.Newest
 	switch {
 	case ascending:
-		rows, err = db.r.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
+		rows, err = db.readRows(ctx, `SELECT `+messageColumns+` FROM messages
 WHERE shop_id = $1 AND conversation_id = $2 AND seq > $3 ORDER BY seq LIMIT $4`, q.ShopID, q.ConversationID, q.AfterSeq, q.Limit)
 	default:
 		before := q.BeforeSeq
 		if before <= 0 {
 			before = 1 << 62
 		}
-		rows, err = db.r.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
+		rows, err = db.readRows(ctx, `SELECT `+messageColumns+` FROM messages
 WHERE shop_id = $1 AND conversation_id = $2 AND seq < $3 ORDER BY seq DESC LIMIT $4`, q.ShopID, q.ConversationID, before, q.Limit)
 	}
 	if err != nil {
