@@ -208,48 +208,59 @@ updated_at = $6, closed_at = $7 WHERE id = $1 AND owner = $8 AND agent_id = $9`
 // ChangeOwner applies the change and records its event in one transaction.
 func (db *DB) ChangeOwner(ctx context.Context, ch OwnerChange) (model.Conversation, model.Event, error) {
 	var c model.Conversation
+	var e model.Event
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		c, e, err = db.changeOwnerTx(ctx, tx, ch)
+		return err
+	})
+	return c, e, err
+}
+
+// changeOwnerTx is ChangeOwner inside the caller's transaction.
+func (db *DB) changeOwnerTx(ctx context.Context, tx *sql.Tx, ch OwnerChange) (model.Conversation, model.Event, error) {
 	e := model.Event{ShopID: ch.ShopID, ConversationID: ch.ConversationID, Kind: ch.Kind,
 		FromOwner: ch.From, ToOwner: ch.To, AgentID: ch.AgentID, ActorID: ch.ActorID, Reason: ch.Reason, CreatedAt: db.nowTime()}
 	if e.Kind == "" {
 		e.Kind = "owner"
 	}
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		cur, err := scanConversation(tx.QueryRowContext(ctx,
-			`SELECT `+conversationColumns+` FROM conversations WHERE shop_id = $1 AND id = $2`, ch.ShopID, ch.ConversationID))
-		if err != nil {
-			return notFound(err, "change owner of conversation", ch.ConversationID)
-		}
-		if cur.Owner != ch.From || (ch.From == model.OwnerAgent && ch.FromAgentID != 0 && cur.AgentID != ch.FromAgentID) {
-			return fmt.Errorf("store: change owner of conversation %d: owner is %s/%d: %w", cur.ID, cur.Owner, cur.AgentID, ErrStale)
-		}
-		c = cur
-		c.Owner, c.AgentID, c.GroupID, c.UpdatedAt = ch.To, ch.AgentID, ch.GroupID, e.CreatedAt
-		if ch.To != model.OwnerQueue && ch.To != model.OwnerAgent {
-			c.GroupID = cur.GroupID // keep the last group for reports
-		}
-		if ch.Priority != nil {
-			c.Priority = *ch.Priority
-		}
-		// ClosedAt is zero while the conversation is open, also after a
-		// closed one is reopened.
-		c.ClosedAt = time.Time{}
-		if ch.To == model.OwnerClosed {
-			c.ClosedAt = e.CreatedAt
-		}
-		// The owner and agent read above are checked again by the update:
-		// on PostgreSQL a concurrent change may commit between the two
-		// statements, and then the update matches no row.
-		res, err := tx.ExecContext(ctx, changeOwnerSQL, c.ID, string(c.Owner), c.AgentID, c.GroupID, c.Priority,
-			toMillis(c.UpdatedAt), toMillis(c.ClosedAt), string(cur.Owner), cur.AgentID)
-		if err != nil {
-			return fmt.Errorf("store: change owner of conversation %d: %w", c.ID, err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return fmt.Errorf("store: change owner of conversation %d: changed meanwhile: %w", c.ID, ErrStale)
-		}
-		return insertEvent(ctx, tx, &e)
-	})
-	return c, e, err
+	cur, err := scanConversation(tx.QueryRowContext(ctx,
+		`SELECT `+conversationColumns+` FROM conversations WHERE shop_id = $1 AND id = $2`, ch.ShopID, ch.ConversationID))
+	if err != nil {
+		return model.Conversation{}, e, notFound(err, "change owner of conversation", ch.ConversationID)
+	}
+	if cur.Owner != ch.From || (ch.From == model.OwnerAgent && ch.FromAgentID != 0 && cur.AgentID != ch.FromAgentID) {
+		return model.Conversation{}, e, fmt.Errorf("store: change owner of conversation %d: owner is %s/%d: %w", cur.ID, cur.Owner, cur.AgentID, ErrStale)
+	}
+	c := cur
+	c.Owner, c.AgentID, c.GroupID, c.UpdatedAt = ch.To, ch.AgentID, ch.GroupID, e.CreatedAt
+	if ch.To != model.OwnerQueue && ch.To != model.OwnerAgent {
+		c.GroupID = cur.GroupID // keep the last group for reports
+	}
+	if ch.Priority != nil {
+		c.Priority = *ch.Priority
+	}
+	// ClosedAt is zero while the conversation is open, also after a
+	// closed one is reopened.
+	c.ClosedAt = time.Time{}
+	if ch.To == model.OwnerClosed {
+		c.ClosedAt = e.CreatedAt
+	}
+	// The owner and agent read above are checked again by the update:
+	// on PostgreSQL a concurrent change may commit between the two
+	// statements, and then the update matches no row.
+	res, err := tx.ExecContext(ctx, changeOwnerSQL, c.ID, string(c.Owner), c.AgentID, c.GroupID, c.Priority,
+		toMillis(c.UpdatedAt), toMillis(c.ClosedAt), string(cur.Owner), cur.AgentID)
+	if err != nil {
+		return c, e, fmt.Errorf("store: change owner of conversation %d: %w", c.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return c, e, fmt.Errorf("store: change owner of conversation %d: changed meanwhile: %w", c.ID, ErrStale)
+	}
+	if err := db.noteOwnerChange(ctx, tx, cur, c, e.CreatedAt); err != nil {
+		return c, e, err
+	}
+	return c, e, insertEvent(ctx, tx, &e)
 }
 
 // ListEvents returns a conversation's events in order.

@@ -90,6 +90,7 @@ type Store interface {
 	ListAudit(ctx context.Context, shopID, before int64, limit int) ([]model.AuditEntry, error)
 
 	Commerce // the shop's data: commerce.go
+	Service  // customer service around conversations: service.go, canned.go
 }
 
 var _ Store = (*DB)(nil)

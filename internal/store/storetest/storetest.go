@@ -62,6 +62,7 @@ func Run(t *testing.T, open Opener) {
 		{"ListMessages", testListMessages},
 		{"ReadPositions", testReadPositions},
 		{"Commerce", testCommerce},
+		{"Service", testService},
 	}
 	suite = append(suite, kbTests...)
 	for _, tt := range suite {
