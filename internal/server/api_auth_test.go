@@ -1,12 +1,14 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xiaoer-cs/xiaoer/internal/auth"
 	"github.com/xiaoer-cs/xiaoer/internal/model"
@@ -528,5 +530,60 @@ func TestMemberAddExistingAccount(t *testing.T) {
 	admin.do("GET", members, nil, &list)
 	if len(list.Items) != 6 {
 		t.Fatalf("alpha has %d members, want 4 + 2 bound", len(list.Items))
+	}
+}
+
+// closedWith reads from ws until it closes and returns the close error.
+func closedWith(t *testing.T, ws *wsClient) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := ws.conn.Read(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// TestEndedSessionClosesSockets: a workbench socket lives no longer than
+// the session that opened it. Logging out, or changing the password (which
+// ends every session of the account), closes the account's sockets with
+// 4003, while other accounts' sockets stay open.
+func TestEndedSessionClosesSockets(t *testing.T) {
+	env := newTestEnv(t)
+	alpha := env.shops["alpha"].ID
+	open := func(c *client) *wsClient {
+		t.Helper()
+		ws, _, err := c.dialAgent(alpha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws.until("welcome")
+		return ws
+	}
+	sup := open(env.login("alpha-supervisor"))
+
+	leaving := env.login("alpha-agent")
+	ws := open(leaving)
+	if status := leaving.do("POST", "/api/v1/auth/logout", nil, nil); status != 204 {
+		t.Fatalf("logout: %d", status)
+	}
+	if err := closedWith(t, ws); !strings.Contains(err.Error(), "4003") {
+		t.Fatalf("socket after logout closed with %v, want 4003", err)
+	}
+
+	stolen := env.login("alpha-agent")
+	ws = open(stolen)
+	owner := env.login("alpha-agent")
+	if status := owner.do("PUT", "/api/v1/me/password", passwordRequest{Current: testPassword, New: "brand-new-password"}, nil); status != 200 {
+		t.Fatalf("password change: %d", status)
+	}
+	if err := closedWith(t, ws); !strings.Contains(err.Error(), "4003") {
+		t.Fatalf("socket of an ended session closed with %v, want 4003", err)
+	}
+
+	sup.send(map[string]any{"type": "ping"})
+	if f := sup.until("pong"); f["type"] != "pong" {
+		t.Fatalf("another account's socket: %v", f)
 	}
 }

@@ -109,6 +109,7 @@ func (s *Server) authLogout(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeleteSession(r.Context(), st.session.TokenHash); err != nil {
 		return err
 	}
+	s.sessionsEnded(r, st.account.ID)
 	clearSessionCookie(w)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -202,7 +203,21 @@ func (s *Server) mePassword(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeleteAccountSessions(r.Context(), st.account.ID); err != nil {
 		return err
 	}
+	s.sessionsEnded(r, st.account.ID)
 	return s.startSession(w, r, st.account)
+}
+
+// sessionsEnded tells the account's sockets in every shop to check their
+// session again, so a socket does not outlive the session that opened it.
+func (s *Server) sessionsEnded(r *http.Request, accountID int64) {
+	ms, err := s.store.ListMemberships(r.Context(), accountID)
+	if err != nil {
+		s.log.Warn("sessions ended: memberships", "account", accountID, "err", err)
+		return
+	}
+	for _, m := range ms {
+		s.chat.PublishMember(r.Context(), m.ShopID, accountID)
+	}
 }
 
 // permissionList lists every permission a custom role can be made of, and

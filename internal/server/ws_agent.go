@@ -51,7 +51,10 @@ type agentSession struct {
 	srv    *Server
 	so     *socket
 	shopID int64
-	view   atomic.Pointer[agentView]
+	// session is the hash of the session that opened the socket: the
+	// socket ends with it.
+	session string
+	view    atomic.Pointer[agentView]
 
 	mu      sync.Mutex
 	watched map[int64]bool
@@ -80,7 +83,7 @@ func (s *Server) wsAgent(w http.ResponseWriter, r *http.Request) error {
 	ctx := context.WithoutCancel(r.Context())
 	so := newSocket(s, conn, "agent")
 	so.shop = st.shop.ID
-	a := &agentSession{srv: s, so: so, shopID: st.shop.ID, watched: map[int64]bool{}}
+	a := &agentSession{srv: s, so: so, shopID: st.shop.ID, session: st.session.TokenHash, watched: map[int64]bool{}}
 	a.view.Store(&agentView{accountID: st.account.ID, perms: st.perms, groups: st.groups})
 	so.translate = a.translate
 	so.accept = a.accept
@@ -286,6 +289,10 @@ func (a *agentSession) reload() []any {
 	}
 	if err != nil {
 		a.srv.log.Warn("agent reload", "err", err)
+		return nil
+	}
+	if _, err := a.srv.store.GetSession(ctx, a.session); errors.Is(err, store.ErrNotFound) {
+		a.so.closeWith(closeForbidden, "session ended")
 		return nil
 	}
 	ps, err := permissionsOf(ctx, a.srv.store, a.shopID, m.Role)
