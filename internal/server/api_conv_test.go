@@ -2,6 +2,8 @@ package server
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -345,5 +347,115 @@ func TestMessages(t *testing.T) {
 		if status, raw := agent.raw("GET", path+q, nil); status != 400 || decodeError(t, raw).Code != "bad_field" {
 			t.Fatalf("GET messages%s: %d %s", q, status, raw)
 		}
+	}
+}
+
+// TestTakeRace lets several agents take one queued conversation at once:
+// exactly one gets it, the others are told it is gone (404: no longer
+// visible to them) or stale (409), and one "taken" event is recorded.
+func TestTakeRace(t *testing.T) {
+	env := newTestEnv(t)
+	f := newFixtures(env)
+	alpha := env.shops["alpha"].ID
+	conv := f.conversation(t, "alpha", model.OwnerQueue, 0, 0)
+	path := fmt.Sprintf("/api/v1/shops/%d/conversations/%d/take", alpha, conv.ID)
+	const n = 8
+	clients := make([]*client, n)
+	for i := range clients {
+		clients[i] = env.login(f.member(t, "alpha", auth.RoleAgent).Username)
+	}
+	type answer struct {
+		status int
+		raw    []byte
+	}
+	answers := make(chan answer, n)
+	start := make(chan struct{})
+	for _, c := range clients {
+		go func() {
+			<-start
+			req, _ := http.NewRequest("POST", env.http.URL+path, nil)
+			req.Header.Set("X-CSRF-Token", c.csrf)
+			resp, err := c.http.Do(req)
+			if err != nil {
+				answers <- answer{status: -1, raw: []byte(err.Error())}
+				return
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			answers <- answer{resp.StatusCode, raw}
+		}()
+	}
+	close(start)
+	won := 0
+	for range n {
+		a := <-answers
+		switch a.status {
+		case 200:
+			won++
+		case 404, 409:
+			if code := decodeError(t, a.raw).Code; code != "not_found" && code != "stale" {
+				t.Fatalf("loser got %d %s", a.status, a.raw)
+			}
+		default:
+			t.Fatalf("take: %d %s", a.status, a.raw)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d agents took the conversation, want exactly 1", won)
+	}
+	evs, err := env.db.ListEvents(t.Context(), alpha, conv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken := 0
+	for _, e := range evs {
+		if e.Reason == "taken" {
+			taken++
+		}
+	}
+	if taken != 1 {
+		t.Fatalf("%d taken events, want 1", taken)
+	}
+}
+
+// TestAgentSocketNeedsReadPermission: the workbench socket answers 403
+// before the upgrade to a member who may read no conversations, and closes
+// (4003) when a member's role stops allowing it.
+func TestAgentSocketNeedsReadPermission(t *testing.T) {
+	env := newTestEnv(t)
+	f := newFixtures(env)
+	alpha := env.shops["alpha"].ID
+	noRead := f.role(t, "alpha", auth.ReportsRead)
+	reporter := env.login(f.member(t, "alpha", noRead).Username)
+	status, raw := reporter.dialStatus(fmt.Sprintf("/ws/agent?shop=%d", alpha))
+	if status != 403 || decodeError(t, raw).Code != "forbidden" {
+		t.Fatalf("socket without read permission: %d %s", status, raw)
+	}
+	for _, q := range []string{"", "?shop=abc", fmt.Sprintf("?shop=%d", env.shops["beta"].ID)} {
+		if status, raw := reporter.dialStatus("/ws/agent" + q); status != 404 {
+			t.Fatalf("socket for shop %q: %d %s", q, status, raw)
+		}
+	}
+
+	agent := f.member(t, "alpha", auth.RoleAgent)
+	ws, _, err := env.login(agent.Username).dialAgent(alpha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.until("welcome")
+	admin := env.login("alpha-admin")
+	member := fmt.Sprintf("/api/v1/shops/%d/members/%d", alpha, agent.ID)
+	// A role that still reads: the socket stays and learns its new rights.
+	if status := admin.do("PATCH", member, map[string]any{"role": "supervisor"}, nil); status != 200 {
+		t.Fatalf("promote: %d", status)
+	}
+	if f := ws.until("permissions"); f["role"] != "supervisor" {
+		t.Fatalf("permissions frame %v", f)
+	}
+	if status := admin.do("PATCH", member, map[string]any{"role": noRead}, nil); status != 200 {
+		t.Fatalf("demote: %d", status)
+	}
+	if err := closedWith(t, ws); !strings.Contains(err.Error(), "4003") {
+		t.Fatalf("socket closed with %v, want 4003", err)
 	}
 }
