@@ -68,6 +68,9 @@ func trainLinear(xs []sparse, ys []int32, cands [][]int32, nfeat, nclass int) *l
 				for range randomNegatives {
 					sampled = append(sampled, int32(rng.IntN(nclass)))
 				}
+				if len(sampled) > len(logits) {
+					logits = make([]float32, len(sampled))
+				}
 				sgdSampled(w, logits, xs[i], sampled, nclass, lr)
 			}
 		}
@@ -77,6 +80,7 @@ func trainLinear(xs []sparse, ys []int32, cands [][]int32, nfeat, nclass int) *l
 
 // sgdFull is one SGD step of the softmax over every class.
 func sgdFull(w, bias, logits []float32, x sparse, y int32, nclass int, lr float32) {
+	logits = logits[:nclass]
 	copy(logits, bias)
 	for k, f := range x.ids {
 		axpy(logits, w[int(f)*nclass:int(f+1)*nclass], x.ws[k])

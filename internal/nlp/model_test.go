@@ -1,0 +1,105 @@
+package nlp
+
+import (
+	"math"
+	"testing"
+)
+
+func TestPickThreshold(t *testing.T) {
+	// Confidence is the first signal through a calibrator that passes it on.
+	cal := calibrator{w: signals{0, 1}}
+	logit := func(p float64) float64 { return math.Log(p / (1 - p)) }
+	mk := func(p float64, good bool) heldOut {
+		return heldOut{x: signals{0, logit(p)}, top1: good, weight: 1}
+	}
+	var ex []heldOut
+	for i := 0; i < 40; i++ { // confident and right
+		ex = append(ex, mk(0.9+float64(i)/1000, true))
+	}
+	for i := 0; i < 20; i++ { // middling, half right
+		ex = append(ex, mk(0.6+float64(i)/1000, i%2 == 0))
+	}
+	for i := 0; i < 40; i++ { // unsure and wrong
+		ex = append(ex, mk(0.2+float64(i)/1000, false))
+	}
+	good := func(h heldOut) bool { return h.top1 }
+	thr := pickThreshold(ex, cal, good, 0.9, 0, 1)
+	if thr < 0.6 || thr > 0.95 {
+		t.Errorf("threshold %.3f, want between the middling and confident groups' lower edges", thr)
+	}
+	if got := pickThreshold(ex, cal, good, 0.9, 0.97, 0.99); got != 0.97 {
+		t.Errorf("lower clamp ignored: %.3f", got)
+	}
+	if got := pickThreshold(ex[40:], cal, good, 0.9, 0, 0.95); got != 0.95 {
+		t.Errorf("unreachable precision should give the upper clamp, got %.3f", got)
+	}
+}
+
+func TestFitCalibratorLearnsDirection(t *testing.T) {
+	var ex []heldOut
+	for i := 0; i < 200; i++ {
+		p := float64(i) / 200
+		ex = append(ex, heldOut{x: signals{1, p, p, p, 0, p, p, 1, 1}, top1: p > 0.5, weight: 1})
+	}
+	cal := fitCalibrator(ex, len(ex))
+	lo := cal.confidence(signals{1, 0.1, 0.1, 0.1, 0, 0.1, 0.1, 1, 1})
+	hi := cal.confidence(signals{1, 0.9, 0.9, 0.9, 0, 0.9, 0.9, 1, 1})
+	if !(hi > 0.8 && lo < 0.3) {
+		t.Errorf("confidence low %.2f high %.2f", lo, hi)
+	}
+}
+
+func TestTrainLinearSeparatesClasses(t *testing.T) {
+	// Three classes, each marked by its own feature plus a shared one.
+	xs := []sparse{
+		{ids: []int32{0, 3}, ws: []float32{0.8, 0.6}},
+		{ids: []int32{1, 3}, ws: []float32{0.8, 0.6}},
+		{ids: []int32{2, 3}, ws: []float32{0.8, 0.6}},
+	}
+	ys := []int32{0, 1, 2}
+	for _, tt := range []struct {
+		name  string
+		cands [][]int32
+	}{
+		{"full softmax", nil},
+		{"sampled softmax", [][]int32{{0, 1}, {1, 2}, {2, 0}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := trainLinear(xs, ys, tt.cands, 4, 3)
+			out := make([]float32, 3)
+			for i, x := range xs {
+				m.logits(x, out)
+				softmaxInPlace(out)
+				best := 0
+				for c := range out {
+					if out[c] > out[best] {
+						best = c
+					}
+				}
+				if best != int(ys[i]) || out[best] < 0.5 {
+					t.Errorf("example %d: probabilities %v", i, out)
+				}
+			}
+		})
+	}
+}
+
+func TestIndexScoresSharedRareWordsHigher(t *testing.T) {
+	fz := &featurizer{syn: builtinSynonyms()}
+	texts := []string{"什么时候发货", "运费多少", "能开发票吗", "发票抬头怎么写"}
+	docs := make([][]feature, len(texts))
+	faq := make([]int32, len(texts))
+	for i, s := range texts {
+		docs[i], faq[i] = fz.extract(Normalize(s)).feats, int32(i)
+	}
+	ix := buildIndex(docs, faq)
+	feats := fz.extract(Normalize("发票怎么开")).feats
+	q, _ := ix.vector(feats, ix.cidf)
+	s := ix.score(q, feats)
+	defer s.release()
+	for _, d := range []int{0, 1} {
+		if s.bm25[d] >= s.bm25[2] || s.cos[d] >= s.cos[2] {
+			t.Errorf("doc %q scored %.3f/%.3f, not below an invoice question %.3f/%.3f", texts[d], s.bm25[d], s.cos[d], s.bm25[2], s.cos[2])
+		}
+	}
+}
