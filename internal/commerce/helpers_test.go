@@ -28,7 +28,7 @@ type fixture struct {
 	clk  *clock
 }
 
-func newFixture(t *testing.T, maxBatch int) *fixture {
+func newFixture(t testing.TB, maxBatch int) *fixture {
 	t.Helper()
 	clk := &clock{}
 	clk.ns.Store(epoch.UnixNano())
@@ -56,7 +56,7 @@ func newFixture(t *testing.T, maxBatch int) *fixture {
 }
 
 // raws turns records into a batch's JSON objects.
-func raws(t *testing.T, recs ...any) []json.RawMessage {
+func raws(t testing.TB, recs ...any) []json.RawMessage {
 	t.Helper()
 	out := make([]json.RawMessage, 0, len(recs))
 	for _, r := range recs {
