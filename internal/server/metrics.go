@@ -2,12 +2,14 @@ package server
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/xiaoer-cs/xiaoer/internal/hub"
+	"github.com/xiaoer-cs/xiaoer/internal/kb"
 )
 
 // metrics are the server's Prometheus measures, on its own registry.
@@ -18,7 +20,21 @@ type metrics struct {
 	frameErrors *prometheus.CounterVec
 }
 
-func newMetrics(reg *prometheus.Registry, h *hub.Hub) *metrics {
+// engineCollector reports the memory of each shop's answer engine.
+type engineCollector struct {
+	engines *kb.Engines
+	desc    *prometheus.Desc
+}
+
+func (c engineCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c engineCollector) Collect(ch chan<- prometheus.Metric) {
+	for shop, bytes := range c.engines.Memory() {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(bytes), strconv.FormatInt(shop, 10))
+	}
+}
+
+func newMetrics(reg *prometheus.Registry, h *hub.Hub, engines *kb.Engines) *metrics {
 	m := &metrics{
 		socketsOpen: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "xiaoer_sockets_open",
 			Help: "WebSockets open on this node, by kind (buyer, agent)."}, []string{"kind"}),
@@ -32,6 +48,10 @@ func newMetrics(reg *prometheus.Registry, h *hub.Hub) *metrics {
 	}
 	reg.MustRegister(m.socketsOpen, m.messages, m.ackLatency, m.frameErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if engines != nil {
+		reg.MustRegister(engineCollector{engines: engines, desc: prometheus.NewDesc("xiaoer_engine_memory_bytes",
+			"Estimated memory of each shop's answer engine on this node.", []string{"shop"}, nil)})
+	}
 	if h != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "xiaoer_watched_conversations",
 			Help: "Conversations with at least one buyer socket on this node."}, func() float64 {

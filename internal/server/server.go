@@ -83,7 +83,7 @@ func New(opts Options) *Server {
 		opts.FrameRate = 20
 	}
 	s := &Server{opts: opts, store: opts.Store, chat: opts.Chat, kb: opts.KB, hub: opts.Hub, ids: opts.Identities, log: opts.Logger,
-		metrics: newMetrics(opts.Registry, opts.Hub), now: opts.Now, draining: make(chan struct{})}
+		metrics: newMetrics(opts.Registry, opts.Hub, kbEngines(opts.KB)), now: opts.Now, draining: make(chan struct{})}
 	s.data = opts.Commerce
 	if s.data == nil {
 		s.data = commerce.New(commerce.Options{Store: opts.Store, Logger: opts.Logger, Now: opts.Now})
@@ -94,6 +94,13 @@ func New(opts Options) *Server {
 	}
 	s.mux.Handle("GET /metrics", s.metrics.handler(opts.Registry))
 	return s
+}
+
+func kbEngines(svc *kb.Service) *kb.Engines {
+	if svc == nil {
+		return nil
+	}
+	return svc.Engines()
 }
 
 // ServeHTTP serves one request.
