@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/xiaoer-cs/xiaoer/internal/kb"
@@ -54,10 +55,12 @@ func (s *Server) categoryCreate(w http.ResponseWriter, r *http.Request) error {
 	if err := req.check(); err != nil {
 		return err
 	}
-	c, err := s.store.CreateCategory(r.Context(), model.Category{ShopID: stateOf(r).shop.ID, ParentID: req.ParentID, Name: req.Name, Position: req.Position})
+	st := stateOf(r)
+	c, err := s.store.CreateCategory(r.Context(), model.Category{ShopID: st.shop.ID, ParentID: req.ParentID, Name: req.Name, Position: req.Position})
 	if err != nil {
 		return err
 	}
+	s.audit(r, st.shop.ID, st.account.ID, "kb.category.create", c.Name, "")
 	writeJSON(w, http.StatusCreated, categoryJSON{ID: c.ID, ParentID: c.ParentID, Name: c.Name, Position: c.Position})
 	return nil
 }
@@ -79,6 +82,7 @@ func (s *Server) categoryUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.UpdateCategory(r.Context(), c); err != nil {
 		return err
 	}
+	s.audit(r, c.ShopID, stateOf(r).account.ID, "kb.category.update", c.Name, "")
 	writeJSON(w, http.StatusOK, categoryJSON{ID: c.ID, ParentID: c.ParentID, Name: c.Name, Position: c.Position})
 	return nil
 }
@@ -92,6 +96,7 @@ func (s *Server) categoryDelete(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeleteCategory(r.Context(), stateOf(r).shop.ID, id); err != nil {
 		return err
 	}
+	s.audit(r, stateOf(r).shop.ID, stateOf(r).account.ID, "kb.category.delete", strconv.FormatInt(id, 10), "")
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -112,11 +117,12 @@ func (s *Server) kbImport(w http.ResponseWriter, r *http.Request) error {
 	if rep.Applied {
 		s.audit(r, st.shop.ID, st.account.ID, "kb.import", opts.Format, fmt.Sprintf("%d created, %d updated, %d bad rows", rep.Created, rep.Updated, len(rep.Errors)))
 	}
-	status := http.StatusOK
 	if !rep.Applied && len(rep.Errors) > 0 {
-		status = http.StatusUnprocessableEntity
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"code": "invalid_rows",
+			"message": fmt.Sprintf("%d rows are not valid; nothing was imported", len(rep.Errors)), "report": rep})
+		return nil
 	}
-	writeJSON(w, status, rep)
+	writeJSON(w, http.StatusOK, rep)
 	return nil
 }
 

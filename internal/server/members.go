@@ -33,9 +33,16 @@ func (s *Server) memberList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Colleagues' contact details are for those who manage people; an agent
+	// picking someone to transfer to sees names and status only.
+	private := !stateOf(r).perms.Has(auth.AgentsManage)
 	out := make([]memberJSON, 0, len(ms))
 	for _, m := range ms {
-		out = append(out, newMemberJSON(m))
+		mj := newMemberJSON(m)
+		if private && m.AccountID != stateOf(r).account.ID {
+			mj.Account.Email, mj.Account.Phone = "", ""
+		}
+		out = append(out, mj)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 	return nil

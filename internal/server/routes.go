@@ -1,7 +1,9 @@
 package server
 
 import (
+	"crypto/subtle"
 	"net/http"
+	"strings"
 
 	"github.com/xiaoer-cs/xiaoer/internal/auth"
 )
@@ -40,12 +42,19 @@ func (s *Server) routes() []route {
 		{"GET", "/setup", public, nil, page("setup.html")},
 		{"GET", "/invite", public, nil, page("invite.html")},
 		{"GET", "/pages/{file}", public, nil, s.pageAsset},
+		{"GET", "/{$}", public, nil, s.home},
+		{"GET", "/chat/{shop}", public, nil, uiPage("widget/chat.html", true)},
+		{"GET", "/widget.js", public, nil, uiPage("widget/widget.js", true)},
+		{"GET", "/desk", public, nil, uiPage("desk/index.html", false)},
+		{"GET", "/admin", public, nil, uiPage("admin/index.html", false)},
+		{"GET", "/ui/{path...}", public, nil, s.uiAsset},
 
 		{"GET", "/api/v1/setup", public, nil, s.setupStatus},
 		{"POST", "/api/v1/setup", public, nil, s.setupCreate},
 		{"POST", "/api/v1/auth/login", public, nil, s.authLogin},
 		{"POST", "/api/v1/auth/logout", session, nil, s.authLogout},
 		{"GET", "/api/v1/me", session, nil, s.meGet},
+		{"GET", "/api/v1/session", public, nil, s.sessionGet},
 		{"PUT", "/api/v1/me/password", session, nil, s.mePassword},
 		{"GET", "/api/v1/permissions", session, nil, s.permissionList},
 		{"GET", "/api/v1/invitations/{token}", public, nil, s.invitationGet},
@@ -149,6 +158,11 @@ func (s *Server) guard(rt route) http.Handler {
 
 func (s *Server) check(w http.ResponseWriter, r *http.Request, rt route) error {
 	if rt.Who == public {
+		if r.Method == http.MethodPost && !isJSON(r) && jsonOnly[rt.Pattern] {
+			// A cross-site HTML form cannot send application/json, so this
+			// stops login CSRF (logging a victim into the attacker's account).
+			return &Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: "send the body as application/json"}
+		}
 		return rt.Handler(w, r)
 	}
 	if rt.Who == apikey || rt.Who == signed {
@@ -159,7 +173,7 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request, rt route) error {
 		return err
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		if r.Header.Get("X-CSRF-Token") != st.session.CSRFToken {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("X-CSRF-Token")), []byte(st.session.CSRFToken)) != 1 {
 			return errForbidden("missing or wrong X-CSRF-Token header")
 		}
 	}
@@ -173,6 +187,15 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request, rt route) error {
 		}
 	}
 	return rt.Handler(w, r)
+}
+
+// jsonOnly are the public routes that take a JSON body and change state
+// without a session, so the CSRF token cannot protect them.
+var jsonOnly = map[string]bool{"/api/v1/auth/login": true, "/api/v1/setup": true, "/api/v1/invitations/{token}/accept": true}
+
+func isJSON(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	return ct == "application/json" || strings.HasPrefix(ct, "application/json;")
 }
 
 func hasAny(set auth.Set, ps []auth.Permission) bool {
