@@ -33,7 +33,9 @@ func testCommerce(t *testing.T, e *env) {
 }
 
 // ms is a fixed instant plus minutes, at the millisecond the store keeps.
-func ms(min int) time.Time { return time.UnixMilli(epoch.Add(time.Duration(min) * time.Minute).UnixMilli()) }
+func ms(min int) time.Time {
+	return time.UnixMilli(epoch.Add(time.Duration(min) * time.Minute).UnixMilli())
+}
 
 // outcomes fails unless got is want.
 func outcomes(t *testing.T, what string, got []model.Outcome, err error, want ...model.Outcome) {
