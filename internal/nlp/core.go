@@ -36,6 +36,9 @@ func buildCore(qs []questionText, nfaq int, closedWorld bool) *core {
 	xs := make([]sparse, len(qs))
 	for i, q := range qs {
 		xs[i], _ = ix.vector(q.feats, ix.idf)
+		if len(qs) >= 2000 {
+			xs[i] = dropSingletons(xs[i], ix)
+		}
 	}
 	c := &core{ix: ix, texts: texts, nfaq: nfaq}
 	if len(ix.post)*nfaq <= maxDenseWeights {
@@ -164,4 +167,18 @@ func (s *faqScores) top(k int) []int {
 		}
 	}
 	return idx
+}
+
+// dropSingletons removes features seen in one question only: with thousands
+// of questions they are mostly typos and rare pairs that only let the
+// classifier memorise that one question, and they slow training down.
+func dropSingletons(x sparse, ix *index) sparse {
+	out := sparse{ids: x.ids[:0], ws: x.ws[:0]}
+	for k, id := range x.ids {
+		if len(ix.post[id]) > 1 {
+			out.ids = append(out.ids, id)
+			out.ws = append(out.ws, x.ws[k])
+		}
+	}
+	return out
 }
