@@ -88,7 +88,6 @@ func hasHan(s string) bool {
 // an English stem, or a number.
 type token struct {
 	text string // the stem or word as indexed
-	raw  string // the word before stemming
 	stop bool   // a stop word: kept for n-grams, not indexed as a word
 	han  bool
 }
@@ -104,7 +103,7 @@ func tokenize(norm string) []token {
 				if w == "" {
 					continue
 				}
-				toks = append(toks, token{text: w, raw: w, stop: stopZh[w], han: true})
+				toks = append(toks, token{text: w, stop: stopZh[w], han: true})
 			}
 			continue
 		}
@@ -118,12 +117,12 @@ func tokenize(norm string) []token {
 func englishToken(w string) token {
 	w = strings.ReplaceAll(w, "'", "")
 	if stopEn[w] {
-		return token{text: w, raw: w, stop: true}
+		return token{text: w, stop: true}
 	}
 	if isNumber(w) {
-		return token{text: w, raw: w}
+		return token{text: w}
 	}
-	return token{text: english.Stem(w, false), raw: w}
+	return token{text: english.Stem(w, false)}
 }
 
 func isNumber(w string) bool {

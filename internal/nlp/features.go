@@ -2,8 +2,6 @@ package nlp
 
 import (
 	"sort"
-
-	"github.com/kljensen/snowball/english"
 	"strings"
 )
 
@@ -124,14 +122,14 @@ func latinGrams(w string, fn func(string)) {
 }
 
 // joinedWords calls fn with each pair of adjacent English words written as
-// one (top up → topup, log in → login), so spellings with and without a
-// space or hyphen meet. Stop words take part: "how much", "can i", "do not"
+// one stem (top up → topup, log in → login, topping up → topup), so spellings
+// with and without a space or hyphen meet. Stop words take part: "how much", "can i", "do not"
 // carry meaning as pairs that they lack alone.
 func joinedWords(toks []token, fn func(string)) {
 	for i := 1; i < len(toks); i++ {
 		a, b := toks[i-1], toks[i]
 		if !a.han && !b.han && !isNumber(a.text) && !isNumber(b.text) {
-			fn(english.Stem(a.raw+b.raw, false))
+			fn(a.text + b.text)
 		}
 	}
 }
