@@ -246,6 +246,7 @@ func accessTable(t *testing.T) map[string]access {
 	}
 	maps.Copy(table, kbAccessTable(t))
 	maps.Copy(table, commerceAccessTable(t))
+	maps.Copy(table, webAccessTable(t))
 	return table
 }
 

@@ -1,0 +1,46 @@
+// Launching Debian's chromium through playwright-core (no browser download),
+// with pages that fail the test on any console error.
+import { chromium } from "playwright-core";
+import fs from "node:fs";
+import path from "node:path";
+
+export const ARTIFACTS = path.resolve(import.meta.dirname, "..", "artifacts");
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+
+// launch starts a headless chromium.
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+}
+
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1440, height: 900 };
+
+// context opens a browser context in a language ("zh-CN" or "en-US") and
+// size, collecting console errors and page errors of all its pages.
+export async function context(browser, { locale = "zh-CN", viewport = DESKTOP, ...rest } = {}) {
+  const ctx = await browser.newContext({ locale, viewport, ...rest });
+  ctx.errors = [];
+  ctx.on("page", (page) => watch(ctx, page));
+  return ctx;
+}
+
+function watch(ctx, page) {
+  page.on("console", (msg) => {
+    if (msg.type() === "error") ctx.errors.push(`${page.url()}: ${msg.text()}`);
+  });
+  page.on("pageerror", (err) => ctx.errors.push(`${page.url()}: ${err.message}`));
+}
+
+// noErrors throws when a page of ctx logged an error.
+export function noErrors(ctx, allow = []) {
+  const errs = ctx.errors.filter((e) => !allow.some((re) => re.test(e)));
+  if (errs.length) throw new Error("console errors:\n" + errs.join("\n"));
+}
+
+// shot saves a screenshot of page under artifacts/name.png.
+export async function shot(page, name) {
+  await page.screenshot({ path: path.join(ARTIFACTS, name + ".png") });
+}
