@@ -18,6 +18,8 @@ const (
 	TypeMember       = "member"       // a membership changed or ended; AccountID names it
 	TypeKB           = "kb"           // a shop's published knowledge or bot settings changed
 	TypeSuggest      = "suggest"      // the bot's suggested replies for agents; ephemeral
+	TypeQueue        = "queue"        // a waiting conversation's place in its queue changed; ephemeral
+	TypeNotify       = "notify"       // something the shop should be told (a message left when nobody is on duty)
 )
 
 // Event is something that happened in a shop.
