@@ -52,7 +52,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	node := nodeName()
-	broker := bus.NewLocal()
+	broker, closeBus, err := newBroker(cfg, node, log)
+	if err != nil {
+		return err
+	}
+	defer closeBus()
 	h := hub.New()
 	broker.Subscribe(h.Handle)
 	chats := chat.New(chat.Options{Store: db, Bus: broker, Logger: log, MaxMessage: cfg.MaxMessage, Node: node})
@@ -191,6 +195,20 @@ func announce(ctx context.Context, cfg config.Config, db store.Store, knowledge 
 	}
 	fmt.Fprintf(stdout, "no accounts yet: create the owner account and the first shop at\n  %s/setup#%s\n", cfg.BaseURL, token)
 	return nil
+}
+
+// newBroker is the in-process bus of a single node, or NATS when the
+// deployment has several.
+func newBroker(cfg config.Config, node string, log *slog.Logger) (bus.Broker, func(), error) {
+	if cfg.NATSURL == "" {
+		return bus.NewLocal(), func() {}, nil
+	}
+	n, err := bus.NewNATS(cfg.NATSURL, node, log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("nats-url (XIAOER_NATS_URL): %w", err)
+	}
+	log.Info("events go through NATS", "node", node)
+	return n, func() { _ = n.Close() }, nil
 }
 
 // warmUp builds every shop's answer engine before buyers arrive.

@@ -35,6 +35,7 @@ type Config struct {
 	TrustProxy   bool          // take the client address from X-Forwarded-For
 	ShutdownWait time.Duration // how long graceful shutdown waits for writes and sockets
 	BcryptCost   int           // password hashing cost
+	NATSURL      string        // NATS server carrying events between nodes; empty for one node
 }
 
 // field describes one setting: its flag, default, help and where it goes.
@@ -74,6 +75,7 @@ func fields() []field {
 		{"trust-proxy", "false", "take the client address from X-Forwarded-For (only behind your own proxy)", false, boolSetter(func(c *Config, b bool) { c.TrustProxy = b })},
 		{"shutdown-wait", "15s", "how long a graceful shutdown waits for writes and sockets", false, durationSetter(func(c *Config, d time.Duration) { c.ShutdownWait = d })},
 		{"bcrypt-cost", "12", "bcrypt cost for passwords (4-31)", false, intSetter(func(c *Config, n int) { c.BcryptCost = n })},
+		{"nats-url", "", "NATS server (nats://host:4222) that carries events between the nodes of a deployment; empty for one node", true, func(c *Config, v string) error { c.NATSURL = v; return nil }},
 	}
 }
 
@@ -175,6 +177,12 @@ func (c *Config) Validate() error {
 	}
 	if c.ShutdownWait <= 0 {
 		bad("shutdown-wait", "must be positive")
+	}
+	if c.NATSURL != "" && !strings.HasPrefix(c.NATSURL, "nats://") && !strings.HasPrefix(c.NATSURL, "tls://") {
+		bad("nats-url", "must start with nats:// or tls://")
+	}
+	if c.NATSURL != "" && c.DatabaseURL == "" {
+		bad("nats-url", "several nodes need a shared database: set database-url (PostgreSQL) too")
 	}
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		bad("bcrypt-cost", "must be between 4 and 31")

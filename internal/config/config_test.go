@@ -53,6 +53,8 @@ func TestParse(t *testing.T) {
 		}},
 		{name: "short secret", env: map[string]string{"XIAOER_SECRET_KEY": "short"}, wantErr: "secret-key"},
 		{name: "bad database url", args: []string{"--database-url", "mysql://x"}, wantErr: "database-url"},
+		{name: "nats without a shared database", args: []string{"--nats-url", "nats://127.0.0.1:4222"}, wantErr: "nats-url"},
+		{name: "bad nats url", args: []string{"--nats-url", "http://x", "--database-url", "postgres://x"}, wantErr: "nats-url"},
 		{name: "bad log level", args: []string{"--log-level", "loud"}, wantErr: "log-level"},
 		{name: "missing secret file", env: map[string]string{"XIAOER_SECRET_KEY_FILE": "/nonexistent/x"}, wantErr: "XIAOER_SECRET_KEY_FILE"},
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: "nope"},
