@@ -63,6 +63,7 @@ type idleResult struct {
 	RSSMiB        float64 `json:"rss_mib"`
 	PerSocketKiB  float64 `json:"per_socket_kib"`
 	HeapInuseMiB  float64 `json:"heap_inuse_mib"`
+	StackMiB      float64 `json:"stack_inuse_mib"`
 	Goroutines    int     `json:"goroutines"`
 	ConnectSecond float64 `json:"connect_seconds"`
 }
@@ -79,6 +80,7 @@ type loadResult struct {
 	P99Ms        float64        `json:"p99_ms"`
 	MaxMs        float64        `json:"max_ms"`
 	ServerCPU    float64        `json:"server_cpu_cores"` // CPU time of the server over wall time
+	ClientCPU    float64        `json:"client_cpu_cores"` // the same for this load generator
 	ServerRSSMiB float64        `json:"server_rss_mib"`
 	BotReplies   int            `json:"bot_replies"` // bot messages the sockets received meanwhile
 	Errors       map[string]int `json:"errors,omitempty"`
@@ -383,6 +385,7 @@ func benchIdle(ctx context.Context, srv *benchServer, n int, settle time.Duratio
 	time.Sleep(settle)
 	res.RSSMiB = procRSS(srv.pid)
 	res.HeapInuseMiB = serverMetric(srv.url, "go_memstats_heap_inuse_bytes") / (1 << 20)
+	res.StackMiB = serverMetric(srv.url, "go_memstats_stack_inuse_bytes") / (1 << 20)
 	res.Goroutines = int(serverMetric(srv.url, "go_goroutines"))
 	if res.RSSMiB > 0 {
 		res.PerSocketKiB = (res.RSSMiB - res.BaseRSSMiB) * 1024 / float64(n)
@@ -433,7 +436,7 @@ func benchLoad(ctx context.Context, srv *benchServer, o benchOptions) (*loadResu
 		return nil, fmt.Errorf("bench: warm-up: %w", err)
 	}
 
-	cpu0 := procCPU(srv.pid)
+	cpu0, self0 := procCPU(srv.pid), procCPU(os.Getpid())
 	start := time.Now().Add(100 * time.Millisecond)
 	end := start.Add(o.duration)
 	rctx, stopReading := context.WithCancel(ctx)
@@ -462,6 +465,7 @@ func benchLoad(ctx context.Context, srv *benchServer, o benchOptions) (*loadResu
 
 	res := &loadResult{Sockets: o.sockets, TargetRate: o.rate, Errors: map[string]int{}}
 	res.ServerCPU = (procCPU(srv.pid) - cpu0).Seconds() / wall.Seconds()
+	res.ClientCPU = (procCPU(os.Getpid()) - self0).Seconds() / wall.Seconds()
 	res.ServerRSSMiB = procRSS(srv.pid)
 	var lats []time.Duration
 	last := start
@@ -607,8 +611,9 @@ func printBench(w io.Writer, r benchReport) {
 	fmt.Fprintf(w, "machine: %d CPUs, %s, %s, Linux %s; load average before %s, after %s\n",
 		m.CPUs, m.CPUModel, m.Go, m.Kernel, m.LoadBefore, m.LoadAfter)
 	if i := r.Idle; i != nil {
-		fmt.Fprintf(w, "idle:  %d sockets opened in %.1f s; server RSS %.0f MiB (%.0f MiB before: %.1f KiB a socket), Go heap in use %.0f MiB, %d goroutines\n",
-			i.Sockets, i.ConnectSecond, i.RSSMiB, i.BaseRSSMiB, i.PerSocketKiB, i.HeapInuseMiB, i.Goroutines)
+		fmt.Fprintf(w, "idle:  %d sockets opened in %.1f s; server RSS %.0f MiB (%.0f MiB before: %.1f KiB a socket)\n",
+			i.Sockets, i.ConnectSecond, i.RSSMiB, i.BaseRSSMiB, i.PerSocketKiB)
+		fmt.Fprintf(w, "       Go heap in use %.0f MiB, goroutine stacks %.0f MiB, %d goroutines\n", i.HeapInuseMiB, i.StackMiB, i.Goroutines)
 	}
 	if l := r.Load; l != nil {
 		mode := fmt.Sprintf("open loop at %.0f messages/s", l.TargetRate)
@@ -617,8 +622,8 @@ func printBench(w io.Writer, r benchReport) {
 		}
 		fmt.Fprintf(w, "load:  %d sockets, %s: %d sent, %d acked in %.1f s = %.0f acked messages/s\n",
 			l.Sockets, mode, l.Sent, l.Acked, l.Seconds, l.AckedPerSec)
-		fmt.Fprintf(w, "       ack latency p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; server CPU %.2f cores, RSS %.0f MiB\n",
-			l.P50Ms, l.P90Ms, l.P99Ms, l.MaxMs, l.ServerCPU, l.ServerRSSMiB)
+		fmt.Fprintf(w, "       ack latency p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms\n", l.P50Ms, l.P90Ms, l.P99Ms, l.MaxMs)
+		fmt.Fprintf(w, "       server CPU %.2f cores, RSS %.0f MiB; load generator CPU %.2f cores\n", l.ServerCPU, l.ServerRSSMiB, l.ClientCPU)
 		fmt.Fprintf(w, "       bot replies received meanwhile: %d\n", l.BotReplies)
 		if len(l.Errors) > 0 {
 			fmt.Fprintf(w, "       error frames: %v\n", l.Errors)

@@ -19,7 +19,7 @@ import (
 // cannot be a legal message, since a 5,000-character body fits well within.
 const (
 	socketReadLimit  = 64 << 10
-	socketQueue      = 512 // frames waiting for a slow client before it is dropped
+	socketQueue      = 512 // items waiting for a slow client before it is dropped
 	socketWriteWait  = 10 * time.Second
 	socketPingEvery  = 30 * time.Second
 	socketHelloWait  = 10 * time.Second
@@ -79,7 +79,6 @@ type outItem struct {
 	frame   any        // a ready frame
 	event   *bus.Event // a bus event to turn into frames
 	catchUp *catchUp   // send a conversation's messages after a sequence number
-	closing bool       // close the socket once everything before is written
 }
 
 type catchUp struct {
@@ -102,10 +101,15 @@ type socket struct {
 	srv  *Server
 	conn *websocket.Conn
 	kind string
-	out  chan outItem
+	// wake tells the writer that the queue has items or the socket closed.
+	wake chan struct{}
 
-	mu          sync.Mutex
-	closed      bool
+	mu sync.Mutex
+	// queue holds the items for the writer, in order. It is a slice that
+	// grows on demand rather than a buffered channel, so an idle socket
+	// holds no buffer (10,000 idle sockets would pin 160 MB of channels).
+	queue       []outItem
+	closed      bool // nothing more is queued; the writer ends after the queue
 	closeCode   websocket.StatusCode
 	closeReason string
 
@@ -127,25 +131,33 @@ type socket struct {
 
 func newSocket(srv *Server, conn *websocket.Conn, kind string) *socket {
 	conn.SetReadLimit(socketReadLimit)
-	return &socket{srv: srv, conn: conn, kind: kind, out: make(chan outItem, socketQueue),
+	return &socket{srv: srv, conn: conn, kind: kind, wake: make(chan struct{}, 1),
 		sent: map[int64]int64{}, done: make(chan struct{})}
+}
+
+// signal wakes the writer; a wake-up already pending covers this one.
+func (so *socket) signal() {
+	select {
+	case so.wake <- struct{}{}:
+	default:
+	}
 }
 
 // enqueue adds an item for the writer; a full queue means the client does not
 // keep up, so it is closed and will resume from its last sequence number.
 func (so *socket) enqueue(it outItem) {
 	so.mu.Lock()
+	defer so.signal()
 	defer so.mu.Unlock()
 	if so.closed {
 		return
 	}
-	select {
-	case so.out <- it:
-	default:
+	if len(so.queue) >= socketQueue {
 		so.closed, so.closeCode, so.closeReason = true, websocket.StatusTryAgainLater, closeReasonRetry
 		so.abort.Store(true)
-		close(so.out)
+		return
 	}
+	so.queue = append(so.queue, it)
 }
 
 // send queues a ready frame.
@@ -168,35 +180,48 @@ func (so *socket) Close(reason string) {
 
 func (so *socket) closeWith(code websocket.StatusCode, reason string) {
 	so.mu.Lock()
+	defer so.signal()
 	defer so.mu.Unlock()
 	if so.closed {
 		return
 	}
 	so.closed, so.closeCode, so.closeReason = true, code, reason
-	select {
-	case so.out <- outItem{closing: true}:
-	default:
-	}
-	close(so.out)
 }
 
-// writeLoop writes queued items until the queue closes, then closes the
-// connection with the recorded code and reason.
+// writeLoop writes queued items until the socket is closed and the queue
+// empty, then closes the connection with the recorded code and reason.
 func (so *socket) writeLoop(ctx context.Context) {
 	defer close(so.done)
 	ping := time.NewTicker(socketPingEvery)
 	defer ping.Stop()
+	var batch []outItem // the items taken from the queue, reused
 	for {
 		select {
-		case it, ok := <-so.out:
-			if !ok || it.closing || so.abort.Load() {
-				so.finish()
-				return
-			}
-			if err := so.write(ctx, it); err != nil {
-				so.closeWith(websocket.StatusGoingAway, "write failed")
-				so.conn.CloseNow()
-				return
+		case <-so.wake:
+			for {
+				so.mu.Lock()
+				batch, so.queue = so.queue, batch[:0]
+				closed := so.closed
+				so.mu.Unlock()
+				if len(batch) == 0 && closed {
+					so.finish()
+					return
+				}
+				if len(batch) == 0 {
+					break
+				}
+				for i, it := range batch {
+					if so.abort.Load() {
+						so.finish()
+						return
+					}
+					if err := so.write(ctx, it); err != nil {
+						so.closeWith(websocket.StatusGoingAway, "write failed")
+						so.conn.CloseNow()
+						return
+					}
+					batch[i] = outItem{} // let the frame go
+				}
 			}
 		case <-ping.C:
 			go func() {
@@ -267,13 +292,20 @@ func (so *socket) writeOrdered(ctx context.Context, e *bus.Event) error {
 			return err
 		}
 	}
-	for _, f := range so.translate(e) {
-		if err := so.writeFrame(ctx, f); err != nil {
-			return err
-		}
+	// The event is decoded already: no need for translate to decode it again.
+	if err := so.writeFrame(ctx, so.messageFrame(me.Message)); err != nil {
+		return err
 	}
 	so.sent[e.ConversationID] = me.Message.Seq
 	return nil
+}
+
+// messageFrame is a message as this socket's client may see it.
+func (so *socket) messageFrame(m chat.MessageJSON) messageFrame {
+	if so.kind == "buyer" {
+		m = forBuyer(m)
+	}
+	return messageFrame{Type: "message", Message: m}
 }
 
 // catchUpTo writes a conversation's stored messages after seq `after`, up to
@@ -290,11 +322,7 @@ func (so *socket) catchUpTo(ctx context.Context, conversationID, after, upTo int
 			if upTo > 0 && m.Seq > upTo {
 				break
 			}
-			mj := chat.NewMessageJSON(m)
-			if so.kind == "buyer" {
-				mj = forBuyer(mj)
-			}
-			if err := so.writeFrame(ctx, messageFrame{Type: "message", Message: mj}); err != nil {
+			if err := so.writeFrame(ctx, so.messageFrame(chat.NewMessageJSON(m))); err != nil {
 				return err
 			}
 			after = m.Seq
