@@ -26,7 +26,7 @@ type posting struct {
 // commonShare: features in more than this share of the documents (when there
 // are many) are skipped when scoring documents; they cost the most time and
 // tell documents apart the least. The classifier still uses them.
-const commonShare = 0.2
+const commonShare = 0.1
 
 // sparse is a feature vector: vocabulary ids with weights, sorted by id.
 type sparse struct {
