@@ -29,12 +29,14 @@ export async function context(browser, { locale = "zh-CN", viewport = DESKTOP, .
 
 function watch(ctx, page) {
   page.on("console", (msg) => {
-    if (msg.type() === "error") ctx.errors.push(`${page.url()}: ${msg.text()}`);
+    // A failed request is reported with the resource's own address.
+    if (msg.type() === "error") ctx.errors.push(`${page.url()}: ${msg.text()} [${msg.location().url || ""}]`);
   });
   page.on("pageerror", (err) => ctx.errors.push(`${page.url()}: ${err.message}`));
 }
 
-// noErrors throws when a page of ctx logged an error.
+// noErrors throws when a page of ctx logged an error. allow lists the
+// errors a test expects (each test says why).
 export function noErrors(ctx, allow = []) {
   const errs = ctx.errors.filter((e) => !allow.some((re) => re.test(e)));
   if (errs.length) throw new Error("console errors:\n" + errs.join("\n"));

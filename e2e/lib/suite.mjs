@@ -1,0 +1,17 @@
+// One server and one browser per test file, closed at the end.
+import { before, after } from "node:test";
+import { Server } from "./server.mjs";
+import { launch } from "./browser.mjs";
+
+export function suite() {
+  const s = { server: new Server(), browser: null };
+  before(async () => {
+    await s.server.start();
+    s.browser = await launch();
+  });
+  after(async () => {
+    if (s.browser) await s.browser.close();
+    await s.server.close();
+  });
+  return s;
+}

@@ -1,0 +1,43 @@
+// Flow 4: an admin adds a FAQ in the console, and the widget answers it
+// right away. In Chinese and in English.
+import { test } from "node:test";
+import { suite } from "../lib/suite.mjs";
+import { context, noErrors, shot, PHONE, DESKTOP } from "../lib/browser.mjs";
+import { LANGS, openChat, openAdmin, ask, reply, expect } from "../lib/flows.mjs";
+
+const s = suite();
+
+for (const [lang, L] of Object.entries(LANGS)) {
+  test(`flow 4 (${lang}): a FAQ added in the console is answered at once`, async () => {
+    const admin = await context(s.browser, { locale: L.locale, viewport: DESKTOP });
+    const page = await openAdmin(admin, s.server);
+    await page.goto(s.server.url + "/admin#faq/new");
+    await page.locator("input[name=question]").waitFor();
+    await page.fill("input[name=question]", L.newQ);
+    await page.fill("textarea[name=similar]", L.newQ.replace(/[吗?？]$/, "") + (lang === "zh" ? "吗？" : " please?"));
+    await page.fill(".answer textarea[name=text]", L.newA);
+    await shot(page, `admin-faq-new-${lang}-desktop`);
+    await page.click("#save-publish");
+    await page.waitForURL(/#faq\/\d+$/);
+    await page.locator(".tag.green").first().waitFor();
+    await shot(page, `admin-faq-saved-${lang}-desktop`);
+
+    // The test window shows the decision for the new question.
+    await page.goto(s.server.url + "/admin#test");
+    await page.fill("input[name=text]", L.newQ);
+    await page.press("input[name=text]", "Enter");
+    await page.locator("#test-result").waitFor();
+    expect.match(await page.locator("#test-result").innerText(), new RegExp(L.newQ.slice(0, 6)));
+    await shot(page, `admin-test-${lang}-desktop`);
+
+    const buyer = await context(s.browser, { locale: L.locale, viewport: PHONE });
+    const chat = await openChat(buyer, s.server);
+    await ask(chat, L.newQ);
+    expect.match(await reply(chat, new RegExp(L.newA.slice(0, 8)), ".row.bot"), new RegExp(L.newA.slice(0, 8)));
+    await shot(chat, `chat-new-faq-${lang}-phone`);
+    noErrors(admin);
+    noErrors(buyer);
+    await admin.close();
+    await buyer.close();
+  });
+}
