@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -77,7 +78,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	reg := prometheus.NewRegistry()
 	srv := server.New(server.Options{Store: db, Chat: chats, KB: knowledge, Bus: broker, Hub: h, Identities: auth.NewIdentities(key),
 		Logger: log, Registry: reg, BaseURL: cfg.BaseURL, Version: version, SessionTTL: cfg.SessionTTL,
-		BcryptCost: cfg.BcryptCost, FrameRate: cfg.FrameRate, TrustProxy: cfg.TrustProxy})
+		BcryptCost: cfg.BcryptCost, FrameRate: cfg.FrameRate, TrustProxy: cfg.TrustProxy,
+		UploadDir: filepath.Join(cfg.DataDir, "uploads")})
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

@@ -12,9 +12,10 @@ import (
 	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
 
-// readOnlyPosts are state-changing by method only: they store nothing, so
-// the CSRF test cannot see a change after them.
-var readOnlyPosts = map[string]bool{"POST /api/v1/shops/{shop}/kb/test": true}
+// readOnlyPosts are state-changing by method only: they store nothing the
+// CSRF test's snapshot sees (an upload is a file, not a row), so it cannot
+// see a change after them.
+var readOnlyPosts = map[string]bool{"POST /api/v1/shops/{shop}/kb/test": true, "POST /api/v1/shops/{shop}/uploads": true}
 
 var (
 	kbManagers  = []string{auth.RoleSupervisor, auth.RoleAdmin, auth.RoleOwner}

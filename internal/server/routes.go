@@ -48,6 +48,8 @@ func (s *Server) routes() []route {
 		{"GET", "/desk", public, nil, uiPage("desk/index.html", false)},
 		{"GET", "/admin", public, nil, uiPage("admin/index.html", false)},
 		{"GET", "/ui/{path...}", public, nil, s.uiAsset},
+		{"POST", "/chat/{shop}/uploads", public, nil, s.uploadBuyer},
+		{"GET", "/uploads/{shop}/{name}", public, nil, s.uploadGet},
 
 		{"GET", "/api/v1/setup", public, nil, s.setupStatus},
 		{"POST", "/api/v1/setup", public, nil, s.setupCreate},
@@ -90,6 +92,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/shops/{shop}/conversations/{id}/release", member, perms(auth.ConversationsReply, auth.ConversationsAssign), s.conversationRelease},
 		{"POST", "/api/v1/shops/{shop}/conversations/{id}/close", member, perms(auth.ConversationsClose), s.conversationClose},
 		{"GET", "/api/v1/shops/{shop}/conversations/{id}/suggestions", member, perms(auth.ConversationsReply), s.conversationSuggestions},
+		{"POST", "/api/v1/shops/{shop}/uploads", member, perms(auth.ConversationsReply), s.uploadAgent},
 
 		{"GET", "/api/v1/shops/{shop}/kb/categories", member, kbm, s.categoryList},
 		{"POST", "/api/v1/shops/{shop}/kb/categories", member, kbm, s.categoryCreate},

@@ -39,7 +39,9 @@ type Options struct {
 	BcryptCost int
 	FrameRate  int  // frames per second per socket
 	TrustProxy bool // read the client address from X-Forwarded-For
-	Now        func() time.Time
+	// UploadDir keeps the images sent in chats; empty turns uploads off.
+	UploadDir string
+	Now       func() time.Time
 }
 
 // Server serves the API and the sockets.
