@@ -48,11 +48,9 @@ func trainLinear(xs []sparse, ys []int32, cands [][]int32, nfeat, nclass int) *l
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	// Few examples need several passes; many examples learn as much in
-	// fewer passes, which keeps a large build within its time budget.
-	epochs := 12
-	if n := len(xs); n > 2000 {
-		epochs = max(4, 24000/n)
-	}
+	// fewer passes: about 80,000 steps in all, which keeps a large build
+	// within its time budget.
+	epochs := min(12, max(4, 80000/max(1, len(xs))))
 	step := 0
 	var sampled []int32
 	total := float32(epochs * len(xs))
