@@ -73,3 +73,16 @@ export async function openAdmin(ctx, server, user = "admin") {
 }
 
 export { expect };
+
+// A small PNG for the image messages (a 2×2 orange square).
+export const PNG = {
+  name: "photo.png", mimeType: "image/png",
+  buffer: Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAFklEQVR42mP8z8Dwn4EIwDiqkL4KAZ0fA/8sHJ6ZAAAAAElFTkSuQmCC", "base64"),
+};
+
+// imageShown waits for an image in the rows matched by sel to load.
+export async function imageShown(page, sel) {
+  const img = page.locator(`${sel} img.pic`).last();
+  await img.waitFor();
+  await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await img.elementHandle());
+}

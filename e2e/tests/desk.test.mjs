@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import { suite } from "../lib/suite.mjs";
 import { context, noErrors, shot, PHONE, DESKTOP } from "../lib/browser.mjs";
-import { LANGS, openChat, openDesk, ask, reply, expect } from "../lib/flows.mjs";
+import { LANGS, PNG, openChat, openDesk, ask, reply, imageShown, expect } from "../lib/flows.mjs";
 
 const s = suite();
 const BUYERS = { zh: "u1003", en: "u1004" };
@@ -46,6 +46,8 @@ for (const [lang, L] of Object.entries(LANGS)) {
     await sup.press("#reply", "Enter");
     expect.match(await reply(chat, new RegExp(T.reply), ".row.agent"), new RegExp(T.reply));
     await chat.waitForFunction(() => window.xiaoerChat.owner === "agent");
+    await sup.setInputFiles(".composer input[type=file]", PNG);
+    await imageShown(chat, ".list .row.agent");
     await shot(chat, `chat-with-agent-${lang}-phone`);
 
     // Transfer with a note: the agent is alerted and finds it in "mine".

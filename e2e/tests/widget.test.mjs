@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import { suite } from "../lib/suite.mjs";
 import { context, noErrors, shot, PHONE, DESKTOP } from "../lib/browser.mjs";
-import { LANGS, openChat, ask, reply, buyerTexts, expect } from "../lib/flows.mjs";
+import { LANGS, PNG, openChat, ask, reply, buyerTexts, imageShown, expect } from "../lib/flows.mjs";
 
 const s = suite();
 
@@ -21,6 +21,13 @@ for (const [lang, L] of Object.entries(LANGS)) {
     await shot(page, `chat-answer-${lang}-desktop`);
     // The buyer's message went through exactly once.
     expect.equal(await buyerTexts(page), [L.faq]);
+    // An emoji and a photo.
+    await page.click("#emoji-btn");
+    await page.click("#emoji button >> nth=0");
+    await page.press("#text", "Enter");
+    await page.setInputFiles("#image", PNG);
+    await imageShown(page, ".list .row.me");
+    await shot(page, `chat-image-${lang}-desktop`);
     noErrors(ctx);
     await ctx.close();
   });
