@@ -11,13 +11,21 @@ import (
 	"github.com/xiaoer-cs/xiaoer/internal/kb"
 	"github.com/xiaoer-cs/xiaoer/internal/model"
 	"github.com/xiaoer-cs/xiaoer/internal/nlp"
-	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
 
 // Explanation is stored with every bot reply (agents see it; buyers never
-// do): which step answered and the engine's reasons.
+// do): which step answered, with what, and the engine's reasons.
 type Explanation struct {
-	Step        string          `json:"step"` // faq, fallback, assist, off
+	// Step is the pipeline step that answered: welcome, off_hours, rule,
+	// pending, handoff, live, faq, smalltalk, choices, fallback, return,
+	// or assist when nothing was said.
+	Step string `json:"step"`
+	// Detail names what the step used: the rule, the catalogue key.
+	Detail string `json:"detail,omitempty"`
+	// Handoff is the reason the conversation was handed to a person.
+	Handoff     string          `json:"handoff,omitempty"`
+	Order       string          `json:"order,omitempty"`
+	Product     string          `json:"product,omitempty"`
 	Decision    string          `json:"decision,omitempty"`
 	Confidence  float64         `json:"confidence,omitempty"`
 	Reason      string          `json:"reason,omitempty"`
@@ -32,14 +40,17 @@ type Explanation struct {
 type replyMeta struct {
 	FAQID   int64         `json:"faq_id,omitempty"`
 	Choices []kb.Choice   `json:"choices,omitempty"`
+	Cards   []Card        `json:"cards,omitempty"`
 	Answer  *model.Answer `json:"answer,omitempty"`
 	Explain Explanation   `json:"explain"`
 }
 
 // Suggestion is a reply the bot proposes to an agent.
 type Suggestion struct {
-	FAQID      int64   `json:"faq_id"`
-	Question   string  `json:"question"`
+	// Kind is faq (a FAQ's answer) or live (an answer from the shop's data).
+	Kind       string  `json:"kind"`
+	FAQID      int64   `json:"faq_id,omitempty"`
+	Question   string  `json:"question,omitempty"`
 	Answer     string  `json:"answer"`
 	Confidence float64 `json:"confidence"`
 }
@@ -50,65 +61,46 @@ type SuggestEvent struct {
 	Suggestions []Suggestion `json:"suggestions"`
 }
 
-// handle decides what to do with one buyer message.
+// handle does one job.
 func (b *Bot) handle(ctx context.Context, j job) {
-	c, err := b.st.GetConversation(ctx, j.shopID, j.msg.ConversationID)
-	if err != nil {
-		b.log.Error("bot: conversation", "id", j.msg.ConversationID, "err", err)
-		return
-	}
-	shop, err := b.st.GetShop(ctx, j.shopID)
-	if err != nil {
-		b.log.Error("bot: shop", "id", j.shopID, "err", err)
-		return
-	}
-	se, err := b.kb.Engines().Get(ctx, j.shopID)
-	if err != nil {
-		b.log.Error("bot: engine", "shop", j.shopID, "err", err)
-		return
-	}
-	m := se.Match(j.msg.Body, nil, b.now(), shop.Language)
-	if c.Owner != model.OwnerBot {
-		b.suggest(ctx, c, j.msg, m)
-		return
-	}
-	switch {
-	case !se.Settings.Enabled:
-		b.handOff(ctx, c, "bot_off")
-	case se.Settings.Mode == kb.ModeAssist:
-		// RetailBot's ASSIST mode: nothing to the buyer, a human answers
-		// with the bot's suggestions.
-		if c, err = b.handOff(ctx, c, "assist_mode"); err == nil {
-			b.suggest(ctx, c, j.msg, m)
-		}
+	switch j.kind {
+	case jobOpened:
+		b.greet(ctx, j)
+	case jobClosed:
+		b.inviteRating(ctx, j)
+	case jobReturned:
+		b.sayReturned(ctx, j)
 	default:
-		b.reply(ctx, c, j.msg, se, m)
+		b.answer(ctx, j)
 	}
 }
 
-// reply sends the FAQ answer, the "did you mean" choices or the fallback.
-func (b *Bot) reply(ctx context.Context, c model.Conversation, msg chat.MessageJSON, se *kb.ShopEngine, m kb.Match) {
-	meta := replyMeta{Explain: explain("faq", m)}
-	post := chat.Post{ShopID: c.ShopID, ConversationID: c.ID, Sender: model.SenderBot,
-		ClientID: "bot-" + strconv.FormatInt(msg.ID, 10)}
+// answer runs a buyer message through the pipeline, or only suggests when
+// a person owns the conversation.
+func (b *Bot) answer(ctx context.Context, j job) {
+	t, err := b.newTurn(ctx, j)
+	if err != nil {
+		b.log.Error("bot: prepare reply", "conversation", j.msg.ConversationID, "err", err)
+		return
+	}
 	switch {
-	case m.Decision == nlp.Answer && m.IntentAllowed:
-		post.Kind, post.Body = answerMessage(*m.Answer)
-		meta.FAQID, meta.Answer = m.FAQ.ID, m.Answer
-	case m.Decision == nlp.Answer || m.Decision == nlp.Suggest:
-		if !m.IntentAllowed {
-			meta.Explain.Reason = "the shop does not let the bot answer intent " + m.Analysis.Intent.ID + " by itself; " + m.Reason
-		}
-		post.Kind, post.Body = model.KindChoices, kb.Text(se.Settings.SuggestText, m.Lang)
-		meta.Choices = m.Choices
-		if len(meta.Choices) == 0 && m.FAQ != nil {
-			meta.Choices = []kb.Choice{{FAQID: m.FAQ.ID, Question: m.FAQ.Live.Question}}
+	case t.conv.Owner == model.OwnerQueue || t.conv.Owner == model.OwnerAgent:
+		b.suggest(ctx, t)
+		return
+	case t.conv.Owner != model.OwnerBot:
+		return
+	case !t.se.Settings.Enabled:
+		t.handOff("bot_off", true)
+	case t.se.Settings.Mode == kb.ModeAssist:
+		// RetailBot's ASSIST mode: nothing to the buyer, a human answers
+		// with the bot's suggestions.
+		if t.handOff("assist_mode", true) {
+			b.suggest(ctx, t)
 		}
 	default:
-		meta.Explain.Step = "fallback"
-		post.Kind, post.Body = model.KindText, kb.Text(se.Settings.FallbackText, m.Lang)
+		t.run()
 	}
-	b.postBot(ctx, post, meta)
+	b.saveContext(ctx, t.conv.ShopID, t.conv.ID, t.cc)
 }
 
 // answerMessage turns a FAQ answer into a message kind and body.
@@ -125,31 +117,32 @@ func answerMessage(a model.Answer) (model.MessageKind, string) {
 }
 
 func (b *Bot) postBot(ctx context.Context, post chat.Post, meta replyMeta) {
+	b.postJSON(ctx, post, meta)
+}
+
+// postJSON posts a bot or system message with meta as its Meta.
+func (b *Bot) postJSON(ctx context.Context, post chat.Post, meta any) {
 	raw, err := json.Marshal(meta)
 	if err != nil {
 		b.log.Error("bot: encode reply", "err", err)
 		return
 	}
 	post.Meta = string(raw)
+	if post.Sender == "" {
+		post.Sender = model.SenderBot
+	}
+	if post.Kind == "" {
+		post.Kind = model.KindText
+	}
 	if _, _, err := b.chat.Post(ctx, post); err != nil && !errors.Is(err, chat.ErrClosed) {
 		b.log.Error("bot: post reply", "conversation", post.ConversationID, "err", err)
 	}
 }
 
-// handOff moves a bot conversation to the queue with its reason.
-func (b *Bot) handOff(ctx context.Context, c model.Conversation, reason string) (model.Conversation, error) {
-	c2, _, err := b.chat.ChangeOwner(ctx, store.OwnerChange{ShopID: c.ShopID, ConversationID: c.ID, From: model.OwnerBot,
-		To: model.OwnerQueue, GroupID: c.GroupID, Reason: reason})
-	if err != nil && !errors.Is(err, store.ErrStale) {
-		b.log.Error("bot: hand off", "conversation", c.ID, "err", err)
-	}
-	return c2, err
-}
-
 // suggest pushes the bot's best replies for a buyer message to the agents
-// of the conversation.
-func (b *Bot) suggest(ctx context.Context, c model.Conversation, msg chat.MessageJSON, m kb.Match) {
-	ev := SuggestEvent{MessageSeq: msg.Seq, Suggestions: Suggestions(m)}
+// of the conversation: the answer from the shop's data first, then FAQs.
+func (b *Bot) suggest(ctx context.Context, t *turn) {
+	ev := SuggestEvent{MessageSeq: t.msg.Seq, Suggestions: t.suggestions()}
 	if len(ev.Suggestions) == 0 {
 		return
 	}
@@ -157,6 +150,7 @@ func (b *Bot) suggest(ctx context.Context, c model.Conversation, msg chat.Messag
 	if err != nil {
 		return
 	}
+	c := t.conv
 	err = b.bus.Publish(ctx, bus.Event{Type: bus.TypeSuggest, ShopID: c.ShopID, ConversationID: c.ID, Node: b.node,
 		Owner: string(c.Owner), AgentID: c.AgentID, GroupID: c.GroupID, Data: raw})
 	if err != nil {
@@ -173,7 +167,7 @@ func Suggestions(m kb.Match) []Suggestion {
 			continue
 		}
 		id, _ := strconv.ParseInt(cand.FAQID, 10, 64)
-		s := Suggestion{FAQID: id, Question: cand.Question, Answer: cand.Answer}
+		s := Suggestion{Kind: "faq", FAQID: id, Question: cand.Question, Answer: cand.Answer}
 		if i == 0 {
 			s.Confidence = m.Confidence
 			if m.Answer != nil && m.Answer.Type == model.AnswerText {
