@@ -24,6 +24,15 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/xiaoer-cs/xiaoer/internal/auth"
+	"github.com/xiaoer-cs/xiaoer/internal/bus"
+	"github.com/xiaoer-cs/xiaoer/internal/chat"
+	"github.com/xiaoer-cs/xiaoer/internal/demo"
+	"github.com/xiaoer-cs/xiaoer/internal/hub"
+	"github.com/xiaoer-cs/xiaoer/internal/model"
+	"github.com/xiaoer-cs/xiaoer/internal/server"
+	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
 
 // benchOptions are the settings of `xiaoer bench`.
@@ -35,6 +44,7 @@ type benchOptions struct {
 	settle    time.Duration // wait before reading memory
 	frameRate int           // the server's --frame-rate
 	bin       string        // the xiaoer binary to run as the server
+	server    string        // "product" or "platform"
 	url       string        // an already running server instead (no memory measure without pid)
 	pid       int           // its process id, for memory and CPU
 	asJSON    bool
@@ -55,6 +65,7 @@ type benchMachine struct {
 	Kernel     string `json:"kernel"`
 	LoadBefore string `json:"load_before"`
 	LoadAfter  string `json:"load_after"`
+	Server     string `json:"server"` // product or platform
 }
 
 type idleResult struct {
@@ -97,6 +108,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&o.settle, "settle", 3*time.Second, "how long the server settles before its memory is read")
 	fs.IntVar(&o.frameRate, "frame-rate", 1000, "the server's --frame-rate (frames a second a socket may send)")
 	fs.StringVar(&o.bin, "bin", "", "xiaoer binary to start as the server (default: this one)")
+	fs.StringVar(&o.server, "server", "product", "what to start: product (xiaoer serve --demo: the answer engine reads every buyer message and the bot replies) or platform (sockets, chat and store only)")
+	platform := fs.String("platform-server", "", "run the platform-only server on this address (bench starts itself so)")
+	platformData := fs.String("platform-data", "", "the platform-only server's data directory")
 	fs.StringVar(&o.url, "url", "", "drive a running server at this URL instead (its shop \"demo\" must exist)")
 	fs.IntVar(&o.pid, "pid", 0, "process id of the server at --url, to read its memory and CPU")
 	fs.BoolVar(&o.asJSON, "json", false, "print the report as JSON")
@@ -104,12 +118,19 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
+	if *platform != "" {
+		return servePlatform(ctx, *platform, *platformData, o.frameRate)
+	}
+	if o.server != "product" && o.server != "platform" {
+		return fmt.Errorf("%w: bench: --server is product or platform, not %q", errUsage, o.server)
+	}
 	if o.sockets < 0 || o.idle < 0 || o.rate < 0 || o.duration <= 0 {
 		return fmt.Errorf("%w: bench: --sockets, --idle and --rate must not be negative, --duration must be positive", errUsage)
 	}
 	raiseFileLimit()
 
 	rep := benchReport{Machine: machineInfo()}
+	rep.Machine.Server = o.server
 	srv, err := startBenchServer(ctx, o, stderr)
 	if err != nil {
 		return err
@@ -194,6 +215,10 @@ func startBenchServer(ctx context.Context, o benchOptions, stderr io.Writer) (*b
 	}
 	cmd := exec.Command(bin, "serve", "--demo", "--listen", addr, "--data-dir", filepath.Join(dir, "data"),
 		"--log-level", "warn", "--bcrypt-cost", "4", "--frame-rate", strconv.Itoa(o.frameRate))
+	if o.server == "platform" {
+		cmd = exec.Command(bin, "bench", "--platform-server", addr, "--platform-data", filepath.Join(dir, "data"),
+			"--frame-rate", strconv.Itoa(o.frameRate))
+	}
 	if o.verbose {
 		cmd.Stderr = stderr
 	}
@@ -610,6 +635,8 @@ func printBench(w io.Writer, r benchReport) {
 	m := r.Machine
 	fmt.Fprintf(w, "machine: %d CPUs, %s, %s, Linux %s; load average before %s, after %s\n",
 		m.CPUs, m.CPUModel, m.Go, m.Kernel, m.LoadBefore, m.LoadAfter)
+	fmt.Fprintf(w, "server: %s\n", map[string]string{"product": "product (xiaoer serve --demo: answer engine and bot on every buyer message)",
+		"platform": "platform only (sockets, chat, store; no answer engine)"}[m.Server])
 	if i := r.Idle; i != nil {
 		fmt.Fprintf(w, "idle:  %d sockets opened in %.1f s; server RSS %.0f MiB (%.0f MiB before: %.1f KiB a socket)\n",
 			i.Sockets, i.ConnectSecond, i.RSSMiB, i.BaseRSSMiB, i.PerSocketKiB)
@@ -629,4 +656,55 @@ func printBench(w io.Writer, r benchReport) {
 			fmt.Fprintf(w, "       error frames: %v\n", l.Errors)
 		}
 	}
+}
+
+// servePlatform runs the realtime platform alone: SQLite store, chat, local
+// bus, hub and the HTTP server with the sockets, and one shop "demo". It
+// has no answer engine, so a benchmark of it measures the path of a message
+// from socket to commit to ack and nothing else. It stops on SIGTERM like
+// serve.
+func servePlatform(ctx context.Context, addr, dir string, frameRate int) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, store.Options{DSN: filepath.Join(dir, "xiaoer.db")})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	if _, err := db.GetShopBySlug(ctx, demo.ShopSlug); errors.Is(err, store.ErrNotFound) {
+		_, err = db.CreateShop(ctx, model.Shop{Slug: demo.ShopSlug, Name: "bench", Language: "zh-CN",
+			Timezone: "Asia/Shanghai", IdentitySecret: auth.NewToken()})
+		if err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	broker := bus.NewLocal()
+	h := hub.New()
+	broker.Subscribe(h.Handle)
+	srv := server.New(server.Options{Store: db, Chat: chat.New(chat.Options{Store: db, Bus: broker}), Bus: broker, Hub: h,
+		Identities: auth.NewIdentities(auth.NewToken()), FrameRate: frameRate, Version: version})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	srv.Drain()
+	err = httpSrv.Shutdown(sctx)
+	srv.WaitSockets()
+	return err
 }

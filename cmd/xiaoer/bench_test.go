@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"testing"
 )
 
@@ -12,15 +13,18 @@ func TestBench(t *testing.T) {
 	bin := xiaoerBinary(t)
 	tests := []struct {
 		name string
+		idle int
 		args []string
 	}{
-		{"open loop with idle sockets", []string{"--sockets", "4", "--rate", "40", "--idle", "20"}},
-		{"closed loop", []string{"--sockets", "3", "--rate", "0", "--idle", "0"}},
+		{"open loop with idle sockets", 20, []string{"--sockets", "4", "--rate", "40"}},
+		{"closed loop", 0, []string{"--sockets", "3", "--rate", "0"}},
+		{"platform only", 5, []string{"--server", "platform", "--sockets", "3", "--rate", "30"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			args := append([]string{"bench", "--bin", bin, "--duration", "1s", "--settle", "0", "--json"}, tt.args...)
+			args := append([]string{"bench", "--bin", bin, "--duration", "1s", "--settle", "0", "--json",
+				"--idle", strconv.Itoa(tt.idle)}, tt.args...)
 			if err := run(t.Context(), args, func(string) string { return "" }, &out, &errOut); err != nil {
 				t.Fatalf("bench: %v\n%s", err, errOut.String())
 			}
@@ -38,7 +42,7 @@ func TestBench(t *testing.T) {
 			if rep.Machine.CPUs == 0 || rep.Machine.Go == "" {
 				t.Errorf("machine not described: %+v", rep.Machine)
 			}
-			if i := rep.Idle; i != nil && (i.Sockets != 20 || i.RSSMiB <= 0 || i.Goroutines == 0) {
+			if i := rep.Idle; (i == nil) != (tt.idle == 0) || i != nil && (i.Sockets != tt.idle || i.RSSMiB <= 0 || i.Goroutines == 0) {
 				t.Errorf("idle measures not filled: %+v", i)
 			}
 		})
