@@ -3,8 +3,8 @@
 // the piece lands (delete its line here). XIAOER_E2E_FIXME=run runs them
 // anyway, to see how far they get.
 export const waiting = {
-  handoff: "issue 6: the bot does not hand off on 转人工/human yet, nor route to an online agent, nor take the buyer's rating",
-  liveAnswers: "issue 6: the bot has no live answers from the buyer's orders (logistics) yet",
+  rating: "issue 6: the server does not take the buyer's rate frame yet " +
+    "(the widget sends {type:'rate', client_id, conversation_id, score, comment} and waits for an ack or a 'rated' frame)",
 };
 
 // fixme returns node:test options that skip a flow waiting for piece.

@@ -12,7 +12,8 @@ export const LANGS = {
     second: "Can I get an invoice?", secondAnswer: /invoice/i, thanks: /Thank you for your rating/, close: "Close", take: "Take", publish: "Save and publish" },
 };
 
-export const LOGISTICS = /揽收|转运中心|运输中|派送中|签收|SF\d{6,}/;
+// Parcel events of the demo orders (not the order status labels).
+export const LOGISTICS = /揽收|转运中心|运输中|派送中|感谢使用|SF\d{6,}/;
 
 // chatURL is the buyer chat of the demo shop; a verified buyer's id and
 // signature go in the fragment, as widget.js passes them.

@@ -34,8 +34,9 @@ for (const [lang, L] of Object.entries(LANGS)) {
     const item = sup.locator("#list li[data-id]").first();
     await item.waitFor();
     await item.click();
-    await sup.locator(".row.bot .why summary").first().click();
-    expect.match(await sup.locator(".row.bot .why dl").first().innerText(), /faq|answer|FAQ/i);
+    const answered = sup.locator(".row.bot").filter({ hasText: L.faqAnswer }).first();
+    await answered.locator(".why summary").click();
+    expect.match(await answered.locator(".why dl").innerText(), /FAQ|知识库/);
     await sup.locator("#panel .order").first().waitFor();
     expect.match(await sup.locator("#panel").innerText(), new RegExp(BUYERS[lang]));
     await shot(sup, `desk-bot-why-${lang}-desktop`);
@@ -62,6 +63,7 @@ for (const [lang, L] of Object.entries(LANGS)) {
     await agent.click('[data-tab="mine"]');
     await agent.locator("#list li[data-id]").first().click();
     await agent.locator("#panel .order").first().waitFor();
+    await agent.locator("#note").filter({ hasText: T.note }).waitFor();
     await agent.locator(".msgs .row.agent").filter({ hasText: T.reply }).waitFor();
     await shot(agent, `desk-transferred-${lang}-desktop`);
 

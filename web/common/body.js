@@ -54,25 +54,27 @@ export function cardsOf(meta) {
 }
 
 function cardNode(c, tap) {
-  const isOrder = c.kind === "order" || c.order_id;
+  const orderNo = c.order_no || c.order_id || "";
+  const isOrder = c.kind === "order" || orderNo;
   const img = safeURL(c.image || c.image_url || (c.items && c.items[0] && c.items[0].image) || "");
-  const title = c.title || (c.items && c.items[0] && c.items[0].title) || (isOrder ? t("c.order") + " " + (c.order_id || "") : c.product_id || "");
+  const title = c.title || (c.items && c.items[0] && c.items[0].title) || (isOrder ? t("c.order") + " " + orderNo : c.product_id || "");
   const lines = [];
   if (isOrder) {
-    if (c.order_id) lines.push(h("div", { class: "s" }, t("c.order_no") + " " + c.order_id));
+    if (orderNo) lines.push(h("div", { class: "s" }, t("c.order_no") + " " + orderNo + (c.created_at ? " · " + clock(c.created_at) : "")));
     const status = c.status_label || c.status;
     if (status) lines.push(h("div", { class: "s" }, h("span", { class: "tag" }, status)));
     const lg = c.logistics || {};
     const ev = lg.latest || (Array.isArray(lg.events) && lg.events[lg.events.length - 1]) || null;
     if (lg.carrier || lg.tracking_no) lines.push(h("div", { class: "s" }, [lg.carrier, lg.tracking_no].filter(Boolean).join(" ")));
     if (ev) lines.push(h("div", { class: "s logistics" }, [clock(ev.time || ev.at), ev.text || ev.description || ev.status].filter(Boolean).join(" ")));
-    if (c.amount_fen || c.total_fen) lines.push(h("div", { class: "price" }, money(c.amount_fen || c.total_fen)));
+    if (c.total) lines.push(h("div", { class: "price" }, c.total));
+    else if (c.amount_fen || c.total_fen) lines.push(h("div", { class: "price" }, money(c.amount_fen || c.total_fen)));
   } else {
     if (c.spec) lines.push(h("div", { class: "s" }, c.spec));
     if (c.stock !== undefined) lines.push(h("div", { class: "s" }, t("c.stock", { n: c.stock })));
     if (c.price_fen) lines.push(h("div", { class: "price" }, money(c.price_fen)));
   }
   const inner = [img ? h("img", { src: img, alt: "", width: 56, height: 56 }) : null, h("div", {}, h("div", { class: "t" }, title), lines)];
-  const pick = c.reply || (isOrder ? c.order_id : title);
+  const pick = c.reply || (isOrder ? orderNo : title);
   return tap ? h("button", { type: "button", class: "pcard", on: { click: () => tap(pick) } }, inner) : h("div", { class: "pcard" }, inner);
 }

@@ -172,6 +172,21 @@ function openConv(id) {
   live.send({ type: "watch", conversation_id: id, last_seq: 0 });
   showPanel($("#panel"), shop.id, id, perms.has("buyers.phone.reveal"));
   loadSuggestions(id);
+  loadNote(id);
+}
+
+// loadNote shows why the conversation came to a person and the latest
+// transfer note, above the messages.
+async function loadNote(id) {
+  try {
+    const evs = (await api("GET", `/api/v1/shops/${shop.id}/conversations/${id}/events`)).items || [];
+    const lines = evs.filter((e) => e.reason && (e.to === "queue" || e.to === "agent") && !["taken"].includes(e.reason))
+      .slice(-2).map((e) => `${clock(e.created_at)} ${t("d.owner." + (e.to === "agent" ? "agent" : "queue"))} · ${reasonText(e.reason)}`);
+    const box = $("#note");
+    if (!box || !current || current.id !== id || !lines.length) return;
+    fill(box, lines.map((l) => h("div", {}, l)));
+    box.classList.remove("hidden");
+  } catch { /* no events to show */ }
 }
 
 function canReply(c) { return c.owner === "agent" && c.agent_id === myID && perms.has("conversations.reply"); }
@@ -223,6 +238,7 @@ function drawChat(e) {
       h("div", {}, h("span", { class: "who" }, buyerName(e)), " ", e.buyer && e.buyer.verified ? h("span", { class: "tag green" }, t("d.verified")) : null,
         " ", h("span", { class: "tag grey", id: "owner-tag" }, ownerText(c))),
       h("div", { class: "acts" }, acts)),
+    h("div", { class: "note hidden", id: "note" }),
     h("div", { class: "msgs", id: "msgs" }),
     h("div", { class: "typing", id: "ctyping" }, t("d.buyer_typing")),
     h("div", { class: "suggest", id: "suggest" }, h("span", { class: "lbl" }, t("d.suggest"))),
@@ -256,9 +272,11 @@ function redrawCurrent() {
   const e = convs.get(current.id);
   const keep = $("#msgs");
   const suggest = $("#suggest");
+  const note = $("#note");
   drawChat(e);
   $("#msgs").replaceWith(keep);
   $("#suggest").replaceWith(suggest);
+  $("#note").replaceWith(note);
 }
 
 async function transferDialog(c) {
@@ -367,9 +385,14 @@ function onFrame(f) {
         current.pending.delete(f.client_id);
       }
       break;
-    case "permissions":
-      location.reload();
+    case "permissions": {
+      // Sent after any change of membership in the shop; only a change of
+      // this agent's own permissions needs the page rebuilt.
+      const now = new Set(f.permissions || []);
+      if (now.size !== perms.size || [...now].some((p) => !perms.has(p))) { location.reload(); break; }
+      if (f.status) { $("#status").value = f.status; $("#status-dot").className = "sdot " + f.status; }
       break;
+    }
   }
 }
 
@@ -397,8 +420,8 @@ function onConversation(f) {
     redrawCurrent();
     const ev = f.event || {};
     sysLine(t("d.event", { to: t("d.owner." + c.owner), reason: ev.reason ? reasonText(ev.reason) : "" }));
-    if (ev.note) sysLine(t("d.note") + "：" + ev.note);
     showPanel($("#panel"), shop.id, c.id, perms.has("buyers.phone.reveal"));
+    loadNote(c.id);
   }
   drawList();
 }

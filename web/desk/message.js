@@ -23,7 +23,8 @@ function why(x) {
     [t("d.why.step"), t("d.step." + x.step) === "d.step." + x.step ? x.step : t("d.step." + x.step)],
     [t("d.why.decision"), x.decision ? `${x.decision} ${pct(x.confidence)}` : ""],
     [t("d.why.intent"), x.intent && x.intent.id ? `${x.intent.id} ${pct(x.intent.confidence)}` : ""],
-    [t("d.why.threshold"), x.thresholds ? `${t("d.why.answer")} ${pct(x.thresholds.answer)} · ${t("d.why.suggest")} ${pct(x.thresholds.suggest)}` : ""],
+    [t("d.why.detail"), x.detail || ""],
+    [t("d.why.threshold"), x.thresholds && x.thresholds.answer ? `${t("d.why.answer")} ${pct(x.thresholds.answer)} · ${t("d.why.suggest")} ${pct(x.thresholds.suggest)}` : ""],
     [t("d.why.reason"), x.reason || ""],
     [t("d.why.candidates"), (x.candidates || []).slice(0, 3).map((c) => `${c.question} (${pct(c.fused)})`).join("；")],
   ].filter((r) => r[1]);
