@@ -4,7 +4,7 @@
 // anyway, to see how far they get.
 export const waiting = {
   rating: "issue 6: the server does not take the buyer's rate frame yet " +
-    "(the widget sends {type:'rate', client_id, conversation_id, score, comment} and waits for an ack or a 'rated' frame)",
+    "(the widget sends {type:'rate', client_id, conversation_id, rating (1-5), comment} and waits for an ack with its client_id or a 'rated' frame)",
 };
 
 // fixme returns node:test options that skip a flow waiting for piece.

@@ -177,7 +177,7 @@ function showRating() {
   const submit = h("button", { class: "primary", type: "button", disabled: true, on: { click: () => {
     rateClientID = clientID();
     status.textContent = t("w.rate_sending");
-    live.send({ type: "rate", client_id: rateClientID, conversation_id: state.conv, score, comment: comment.value.trim() });
+    live.send({ type: "rate", client_id: rateClientID, conversation_id: state.conv, rating: score, score, comment: comment.value.trim() });
   } } }, t("w.rate_submit"));
   fill(box, h("div", {}, t("w.rate_title")), h("div", { class: "stars" }, stars), comment, h("div", { class: "rate-actions" }, submit), status);
   box.classList.remove("hidden");
