@@ -24,7 +24,20 @@ export async function context(browser, { locale = "zh-CN", viewport = DESKTOP, .
   const ctx = await browser.newContext({ locale, viewport, ...rest });
   ctx.errors = [];
   ctx.on("page", (page) => watch(ctx, page));
+  // Layout shift (CLS) of each page, to check that arriving messages move
+  // nothing the reader is looking at.
+  await ctx.addInitScript(() => {
+    window.__layoutShift = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (!e.hadRecentInput) window.__layoutShift += e.value;
+    }).observe({ type: "layout-shift", buffered: true });
+  });
   return ctx;
+}
+
+// layoutShift returns the page's cumulative layout shift so far.
+export async function layoutShift(page) {
+  return page.evaluate(() => window.__layoutShift);
 }
 
 function watch(ctx, page) {

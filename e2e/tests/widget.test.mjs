@@ -3,7 +3,7 @@
 // nothing lost and nothing shown twice. Both in Chinese and in English.
 import { test } from "node:test";
 import { suite } from "../lib/suite.mjs";
-import { context, noErrors, shot, PHONE, DESKTOP } from "../lib/browser.mjs";
+import { context, noErrors, shot, layoutShift, PHONE, DESKTOP } from "../lib/browser.mjs";
 import { LANGS, PNG, openChat, ask, reply, buyerTexts, imageShown, expect } from "../lib/flows.mjs";
 
 const s = suite();
@@ -16,6 +16,8 @@ for (const [lang, L] of Object.entries(LANGS)) {
     await ask(page, L.faq);
     const text = await reply(page, L.faqAnswer, ".row.bot");
     expect.match(text, L.faqAnswer);
+    const cls = await layoutShift(page);
+    expect.ok(cls < 0.05, `messages arriving shifted the layout: CLS ${cls}`);
     await shot(page, `chat-answer-${lang}-phone`);
     await page.setViewportSize(DESKTOP);
     await shot(page, `chat-answer-${lang}-desktop`);
