@@ -181,7 +181,7 @@ async function loadNote(id) {
   try {
     const evs = (await api("GET", `/api/v1/shops/${shop.id}/conversations/${id}/events`)).items || [];
     const lines = evs.filter((e) => e.reason && (e.to === "queue" || e.to === "agent") && !["taken"].includes(e.reason))
-      .slice(-2).map((e) => `${clock(e.created_at)} ${t("d.owner." + (e.to === "agent" ? "agent" : "queue"))} · ${reasonText(e.reason)}`);
+      .slice(-2).map((e) => `${clock(e.created_at)} ${e.to === "queue" ? t("d.owner.queue") : e.agent_id === myID ? t("d.owner.mine") : t("d.owner.agent")} · ${reasonText(e.reason)}`);
     const box = $("#note");
     if (!box || !current || current.id !== id || !lines.length) return;
     fill(box, lines.map((l) => h("div", {}, l)));

@@ -70,9 +70,10 @@ function orderNode(o) {
 
 // reasonText names a handoff reason in the agent's language when known.
 export function reasonText(r) {
-  // A transfer carries its note: "assigned: <note>".
-  const i = r.indexOf(": ");
-  if (i > 0) return reasonText(r.slice(0, i)) + "：" + r.slice(i + 2);
+  // A transfer carries its note ("assigned: <note>"), an automatic
+  // assignment its strategy ("auto:round_robin").
+  const i = r.indexOf(":");
+  if (i > 0) return reasonText(r.slice(0, i)) + "：" + reasonText(r.slice(i + 1).trim());
   const k = "d.reason." + r;
   const s = t(k);
   return s === k ? r : s;
