@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -93,16 +94,29 @@ func DefaultConfig() Config {
 // ParseConfig reads a stored document over the defaults, so fields added
 // later get their defaults.
 func ParseConfig(raw string) (Config, error) {
-	c := DefaultConfig()
 	if raw == "" {
-		return c, nil
+		return DefaultConfig(), nil
 	}
-	// json.Unmarshal adds a stored map's entries to the default's instead
-	// of replacing it, and a shop that cleared its welcome means no
-	// welcome: drop the defaults of the maps the document holds.
-	var present map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(raw), &present); err != nil {
+	c, err := decodeConfig([]byte(raw), false)
+	if err != nil {
 		return c, fmt.Errorf("bot: config: %w", err)
+	}
+	return c, nil
+}
+
+// DecodeConfig reads a config a client sent: fields left out keep their
+// defaults, and an unknown field is an error (the json package's, which
+// names it).
+func DecodeConfig(raw []byte) (Config, error) { return decodeConfig(raw, true) }
+
+func decodeConfig(raw []byte, strict bool) (Config, error) {
+	c := DefaultConfig()
+	// Decoding adds a document's map entries to the default map instead of
+	// replacing it, and a shop that cleared its welcome means no welcome:
+	// drop the defaults of the maps the document holds.
+	var present map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &present); err != nil {
+		return c, err
 	}
 	if _, ok := present["welcome"]; ok {
 		c.Welcome = nil
@@ -110,8 +124,15 @@ func ParseConfig(raw string) (Config, error) {
 	if _, ok := present["templates"]; ok {
 		c.Templates = nil
 	}
-	if err := json.Unmarshal([]byte(raw), &c); err != nil {
-		return c, fmt.Errorf("bot: config: %w", err)
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(&c); err != nil {
+		return c, err
+	}
+	if c.Templates == nil {
+		c.Templates = map[string]Texts{}
 	}
 	return c, nil
 }

@@ -78,3 +78,27 @@ func (b *Bot) saveContext(ctx context.Context, shopID, conversationID int64, cc 
 		b.log.Error("bot: save context", "conversation", conversationID, "err", err)
 	}
 }
+
+// ContextView is what an agent sees of the bot's memory of a conversation.
+type ContextView struct {
+	FocusProduct string `json:"focus_product,omitempty"`
+	FocusOrder   string `json:"focus_order,omitempty"`
+	LastIntent   string `json:"last_intent,omitempty"`
+	Asked        string `json:"asked,omitempty"` // the question the bot waits an answer to
+	Misses       int    `json:"misses"`
+	Lang         string `json:"lang,omitempty"`
+}
+
+// Context returns the bot's memory of a conversation and its service state
+// (queue and assignment times, rating).
+func (b *Bot) Context(ctx context.Context, shopID, conversationID int64) (ContextView, store.ConversationState, error) {
+	cc, st, err := b.loadContext(ctx, shopID, conversationID)
+	if err != nil {
+		return ContextView{}, st, err
+	}
+	v := ContextView{FocusProduct: cc.FocusProduct, FocusOrder: cc.FocusOrder, LastIntent: cc.LastIntent, Misses: cc.Misses, Lang: cc.Lang}
+	if cc.Asked != nil {
+		v.Asked = cc.Asked.Kind
+	}
+	return v, st, nil
+}

@@ -195,3 +195,14 @@ func firstNonEmpty(ss ...string) string {
 	}
 	return ""
 }
+
+// SuggestionsFor are the replies the bot proposes for a buyer message of a
+// conversation, as pushed to agents: the live answer first, then FAQs.
+// Nothing the bot remembers changes.
+func (b *Bot) SuggestionsFor(ctx context.Context, m model.Message) ([]Suggestion, error) {
+	t, err := b.newTurn(ctx, job{shopID: m.ShopID, msg: chat.NewMessageJSON(m)})
+	if err != nil {
+		return nil, err
+	}
+	return t.suggestions(), nil
+}

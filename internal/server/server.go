@@ -14,11 +14,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/xiaoer-cs/xiaoer/internal/auth"
+	"github.com/xiaoer-cs/xiaoer/internal/bot"
 	"github.com/xiaoer-cs/xiaoer/internal/bus"
 	"github.com/xiaoer-cs/xiaoer/internal/chat"
 	"github.com/xiaoer-cs/xiaoer/internal/commerce"
 	"github.com/xiaoer-cs/xiaoer/internal/hub"
 	"github.com/xiaoer-cs/xiaoer/internal/kb"
+	router "github.com/xiaoer-cs/xiaoer/internal/route" // server has its own route (a line of the route table)
 	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
 
@@ -28,6 +30,8 @@ type Options struct {
 	Chat       *chat.Service
 	Commerce   *commerce.Service // the shop's data; made from Store when nil
 	KB         *kb.Service
+	Route      *router.Service // queues and assignment; made from Store, Chat and Bus when nil
+	Bot        *bot.Bot        // the reply pipeline, its settings and suggestions; made when nil
 	Bus        bus.Broker
 	Hub        *hub.Hub
 	Identities *auth.Identities
@@ -51,6 +55,8 @@ type Server struct {
 	chat    *chat.Service
 	data    *commerce.Service // the shop's data
 	kb      *kb.Service
+	route   *router.Service
+	bot     *bot.Bot
 	hub     *hub.Hub
 	ids     *auth.Identities
 	log     *slog.Logger
@@ -89,6 +95,14 @@ func New(opts Options) *Server {
 	s.data = opts.Commerce
 	if s.data == nil {
 		s.data = commerce.New(commerce.Options{Store: opts.Store, Logger: opts.Logger, Now: opts.Now})
+	}
+	s.route, s.bot = opts.Route, opts.Bot
+	if s.route == nil {
+		s.route = router.New(router.Options{Store: opts.Store, Chat: opts.Chat, Bus: opts.Bus, Logger: opts.Logger, Now: opts.Now})
+	}
+	if s.bot == nil {
+		s.bot = bot.New(bot.Options{Store: opts.Store, Chat: opts.Chat, KB: opts.KB, Bus: opts.Bus, Route: s.route, Commerce: s.data,
+			Logger: opts.Logger, Now: opts.Now})
 	}
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes() {

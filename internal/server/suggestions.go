@@ -9,9 +9,9 @@ import (
 )
 
 // conversationSuggestions returns the bot's suggested replies to the latest
-// buyer message, for an agent opening a conversation.
+// buyer message, for an agent opening a conversation: the answer from the
+// shop's data first, then the FAQs.
 func (s *Server) conversationSuggestions(w http.ResponseWriter, r *http.Request) error {
-	st := stateOf(r)
 	c, err := s.visibleConversation(r)
 	if err != nil {
 		return err
@@ -25,12 +25,11 @@ func (s *Server) conversationSuggestions(w http.ResponseWriter, r *http.Request)
 		if ms[i].Sender != model.SenderBuyer {
 			continue
 		}
-		se, err := s.kb.Engines().Get(r.Context(), c.ShopID)
+		sug, err := s.bot.SuggestionsFor(r.Context(), ms[i])
 		if err != nil {
 			return err
 		}
-		m := se.Match(ms[i].Body, nil, s.now(), st.shop.Language)
-		out["message_seq"], out["suggestions"] = ms[i].Seq, nonNil(bot.Suggestions(m))
+		out["message_seq"], out["suggestions"] = ms[i].Seq, nonNil(sug)
 		break
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -41,6 +41,13 @@ type frameIn struct {
 	Shop           string      `json:"shop,omitempty"`
 	VisitorToken   string      `json:"visitor_token,omitempty"`
 	Buyer          *buyerHello `json:"buyer,omitempty"`
+	// ProductID, or Context.ProductID, is the product the buyer's widget
+	// shows (hello, context and send frames); Rating and Comment rate a
+	// closed conversation.
+	ProductID string        `json:"product_id,omitempty"`
+	Context   *frameContext `json:"context,omitempty"`
+	Rating    int           `json:"rating,omitempty"`
+	Comment   string        `json:"comment,omitempty"`
 }
 
 type buyerHello struct {

@@ -261,6 +261,8 @@ func (a *agentSession) translate(e *bus.Event) []any {
 		}
 		sf.Type, sf.ConversationID = "suggestions", e.ConversationID
 		return []any{sf}
+	case bus.TypeQueue, bus.TypeNotify:
+		return agentServiceFrames(e)
 	case bus.TypeMember:
 		return a.reload()
 	}

@@ -51,6 +51,7 @@ type buyerSession struct {
 	shop  model.Shop
 	buyer model.Buyer
 	conv  model.Conversation // zero until the buyer's first message
+	svc   buyerService
 }
 
 // wsBuyer serves the widget's socket. Any site may open it (the widget runs
@@ -127,6 +128,7 @@ func (b *buyerSession) hello(ctx context.Context, limit *rateLimit) bool {
 			b.so.closeWith(websocket.StatusPolicyViolation, "bad hello")
 			return false
 		}
+		b.helloService(ctx, f)
 		return true
 	}
 }
@@ -193,6 +195,10 @@ func (b *buyerSession) handle(ctx context.Context, f frameIn) {
 		if b.conv.ID != 0 {
 			b.srv.chat.Typing(ctx, b.shop.ID, b.conv.ID, model.SenderBuyer, b.buyer.ID, f.Typing)
 		}
+	case "context":
+		b.setProduct(ctx, f.product(), f.ClientID)
+	case "rate":
+		b.rate(ctx, f)
 	case "ping":
 		b.so.send(map[string]string{"type": "pong"})
 	case "hello":
@@ -230,11 +236,15 @@ func (b *buyerSession) sendMessage(ctx context.Context, f frameIn) {
 			return
 		}
 	}
+	if !b.setProduct(ctx, f.product(), f.ClientID) {
+		return
+	}
 	post.ConversationID = b.conv.ID
 	m, created, err := srv.chat.Post(ctx, post)
 	if errors.Is(err, chat.ErrClosed) {
 		// Closed since we last looked: open a new one and post there.
 		if err = b.openConversation(ctx); err == nil {
+			b.applyProduct(ctx)
 			post.ConversationID = b.conv.ID
 			m, created, err = srv.chat.Post(ctx, post)
 		}
@@ -297,6 +307,8 @@ func (b *buyerSession) translate(e *bus.Event) []any {
 			return nil
 		}
 		return []any{readFrame{Type: "read", ConversationID: e.ConversationID, Seq: re.Seq}}
+	case bus.TypeQueue:
+		return queueFrames(e)
 	}
 	return nil
 }
