@@ -30,7 +30,9 @@ func (m *matrix) cannedFor(t *testing.T, c caller) store.CannedReply {
 // canned replies.
 func serviceAccessTable(t *testing.T) map[string]access {
 	inShop := func(rest string, body any) func(*matrix, caller, int64) matrixReq {
-		return func(_ *matrix, _ caller, shop int64) matrixReq { return matrixReq{path: shopURL(shop, rest), body: body} }
+		return func(_ *matrix, _ caller, shop int64) matrixReq {
+			return matrixReq{path: shopURL(shop, rest), body: body}
+		}
 	}
 	cannedURL := func(body func(m *matrix) any) func(*matrix, caller, int64) matrixReq {
 		return func(m *matrix, c caller, shop int64) matrixReq {
