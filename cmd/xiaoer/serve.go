@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,10 +20,12 @@ import (
 	"github.com/xiaoer-cs/xiaoer/internal/bot"
 	"github.com/xiaoer-cs/xiaoer/internal/bus"
 	"github.com/xiaoer-cs/xiaoer/internal/chat"
+	"github.com/xiaoer-cs/xiaoer/internal/commerce"
 	"github.com/xiaoer-cs/xiaoer/internal/config"
 	"github.com/xiaoer-cs/xiaoer/internal/demo"
 	"github.com/xiaoer-cs/xiaoer/internal/hub"
 	"github.com/xiaoer-cs/xiaoer/internal/kb"
+	"github.com/xiaoer-cs/xiaoer/internal/route"
 	"github.com/xiaoer-cs/xiaoer/internal/server"
 	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
@@ -68,16 +71,22 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	engines := kb.NewEngines(db, log, nil)
 	broker.Subscribe(engines.Handle)
 	knowledge := kb.New(kb.Options{Store: db, Bus: broker, Engines: engines, Packs: packs, Logger: log})
-	brain := bot.New(bot.Options{Store: db, Chat: chats, KB: knowledge, Bus: broker, Logger: log, Node: node})
+	data := commerce.New(commerce.Options{Store: db, Logger: log})
+	// The router drains queues on this node's events and sweeps the timers
+	// (escalation, agent silence, idle close) from the store.
+	router := route.New(route.Options{Store: db, Chat: chats, Bus: broker, Logger: log, Node: node})
+	broker.Subscribe(router.Handle)
+	brain := bot.New(bot.Options{Store: db, Chat: chats, KB: knowledge, Bus: broker, Route: router, Commerce: data, Logger: log, Node: node})
 	broker.Subscribe(brain.Handle)
 	botCtx, stopBot := context.WithCancel(context.WithoutCancel(ctx))
-	botDone := make(chan struct{})
-	go func() { brain.Run(botCtx); close(botDone) }()
-	defer func() { stopBot(); <-botDone }()
+	var workers sync.WaitGroup
+	workers.Go(func() { brain.Run(botCtx) })
+	workers.Go(func() { router.Run(botCtx) })
+	defer func() { stopBot(); workers.Wait() }()
 
 	reg := prometheus.NewRegistry()
-	srv := server.New(server.Options{Store: db, Chat: chats, KB: knowledge, Bus: broker, Hub: h, Identities: auth.NewIdentities(key),
-		Logger: log, Registry: reg, BaseURL: cfg.BaseURL, Version: version, SessionTTL: cfg.SessionTTL,
+	srv := server.New(server.Options{Store: db, Chat: chats, KB: knowledge, Commerce: data, Route: router, Bot: brain, Bus: broker, Hub: h,
+		Identities: auth.NewIdentities(key), Logger: log, Registry: reg, BaseURL: cfg.BaseURL, Version: version, SessionTTL: cfg.SessionTTL,
 		BcryptCost: cfg.BcryptCost, FrameRate: cfg.FrameRate, TrustProxy: cfg.TrustProxy,
 		UploadDir: filepath.Join(cfg.DataDir, "uploads")})
 

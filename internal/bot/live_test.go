@@ -79,7 +79,7 @@ func TestTranscriptsLive(t *testing.T) {
 		}},
 		{name: "stock of the product the widget shows (zh)", buyer: "v:p1", lines: []line{
 			{product: "P100", says: "这件还有货吗", replies: []string{"welcome/welcome", "live/product.stock"},
-				has: []string{"纯棉T恤", "黑色 / M：有货（12 件）", "黑色 / L：暂时缺货", "白色 / M：有货（5 件）"}},
+				has: []string{"纯棉T恤", "黑色 / M：有货（12 件）\n白色 / M：有货（5 件）\n黑色 / L：暂时缺货"}},
 			{says: "白色M码有货吗", replies: []string{"live/product.stock"}, has: []string{"白色 / M：有货（5 件）"}, hasNot: []string{"黑色"}},
 		}},
 		{name: "stock (en)", buyer: "v:p2", lines: []line{

@@ -145,11 +145,16 @@ func skuSpec(s model.SKU) string {
 	return strings.Join(parts, " / ")
 }
 
+// stockReply lists the stock of the SKUs asked about, those in stock
+// first, so a long list cut at maxSKULines still shows what can be bought.
 func (t *turn) stockReply(p model.Product) *reply {
-	skus := t.chosenSKUs(p)
+	skus := slices.Clone(t.chosenSKUs(p))
 	if len(skus) == 0 {
 		return nil
 	}
+	slices.SortStableFunc(skus, func(a, b model.SKU) int {
+		return cmpBool(b.Stock > 0, a.Stock > 0)
+	})
 	var lines []string
 	for _, s := range skus[:min(len(skus), maxSKULines)] {
 		f := map[string]string{"spec": skuSpec(s), "count": strconv.Itoa(s.Stock)}
@@ -283,4 +288,15 @@ func leadingInt(s string) int {
 		return 0
 	}
 	return int(math.Round(f))
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }

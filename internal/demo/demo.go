@@ -105,5 +105,8 @@ func Seed(ctx context.Context, opts Options) (Result, error) {
 	if err := seedCommerce(ctx, st, shop); err != nil {
 		return Result{}, err
 	}
+	if err := seedService(ctx, st, opts.KB, shop); err != nil {
+		return Result{}, err
+	}
 	return Result{Shop: shop, Created: true}, nil
 }
