@@ -33,109 +33,152 @@ func TestThousandConversations(t *testing.T) {
 	}
 }
 
+// loadTest is the state of one run: the agents with their caps, the
+// conversations queued, and the failures of the concurrent calls.
+type loadTest struct {
+	w        *world
+	routers  []*Service
+	names    []string
+	caps     map[int64]int
+	queued   map[int64]model.Conversation
+	ctx      context.Context
+	kicks    []chan struct{}
+	failures sync.Map
+}
+
+const loadConversations, loadAgents = 1000, 20
+
+// neverOn stay offline throughout: they must get nothing.
+var neverOn = []string{"agent18", "agent19"}
+
 func thousand(t *testing.T, nodes int) {
-	const conversations, agents = 1000, 20
+	lt := newLoadTest(t, nodes)
+	ctx, stop := context.WithCancel(lt.w.ctx)
+	lt.ctx = ctx
+	var wg sync.WaitGroup
+	lt.startWorkers(&wg)
+	wg.Go(lt.toggleAgents)
+	lt.closeUntilServed(t)
+	stop()
+	wg.Wait()
+	lt.failures.Range(func(k, _ any) bool { t.Errorf("concurrent call failed: %v", k); return true })
+	checkLog(t, lt.w, lt.queued, lt.caps, neverOn, nodes == 1)
+}
+
+// newLoadTest makes 20 agents (even ones online, caps 1-6), two groups
+// with different strategies and the general queue (sticky), and queues
+// 1,000 conversations in them with priorities 0, 10 and 20.
+func newLoadTest(t *testing.T, nodes int) *loadTest {
 	w := newWorld(t)
-	routers := []*Service{w.route}
+	lt := &loadTest{w: w, routers: []*Service{w.route}, caps: map[int64]int{}, queued: map[int64]model.Conversation{}}
 	for range nodes - 1 {
-		routers = append(routers, New(Options{Store: w.db, Chat: w.chat, Bus: bus.NewLocal(), Now: w.clk.Now}))
+		lt.routers = append(lt.routers, New(Options{Store: w.db, Chat: w.chat, Bus: bus.NewLocal(), Now: w.clk.Now}))
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	caps := map[int64]int{}
-	var names []string
-	for i := range agents {
+	for i := range loadAgents {
 		name := fmt.Sprintf("agent%02d", i)
 		status := model.StatusOffline
-		if i%2 == 0 {
+		if i%2 == 0 && !slices.Contains(neverOn, name) {
 			status = model.StatusOnline
 		}
 		maxChats := 1 + rng.IntN(6)
-		caps[w.agent(name, status, maxChats)] = maxChats
-		names = append(names, name)
+		lt.caps[w.agent(name, status, maxChats)] = maxChats
+		lt.names = append(lt.names, name)
 	}
-	// agent18 and agent19 stay offline throughout: they must get nothing.
-	neverOn := []string{"agent18", "agent19"}
-	w.status("agent18", model.StatusOffline)
-	pre := w.group("售前", names[0:9]...)
-	post := w.group("售后", slices.Concat(names[7:16], neverOn)...)
+	pre := w.group("售前", lt.names[0:9]...)
+	post := w.group("售后", slices.Concat(lt.names[7:16], neverOn)...)
 	w.config(func(c *Config) {
 		c.Groups = []GroupRule{{GroupID: pre, Strategy: RoundRobin}, {GroupID: post, Strategy: LeastBusy}}
 		c.Strategy = Sticky
 		c.EscalateMinutes, c.AgentSilentMinutes, c.IdleCloseMinutes = 0, 0, 0
 	})
 	groups := []int64{pre, post, 0}
-	queued := map[int64]model.Conversation{}
-	for i := range conversations {
+	for i := range loadConversations {
 		c := w.wait(fmt.Sprintf("buyer%d", i%700), groups[rng.IntN(3)], rng.IntN(3)*10)
-		queued[c.ID] = c
+		lt.queued[c.ID] = c
 	}
+	return lt
+}
 
-	ctx, stop := context.WithCancel(w.ctx)
-	var wg sync.WaitGroup
-	var failures sync.Map
-	fail := func(err error) {
-		if err != nil && ctx.Err() == nil {
-			failures.Store(err.Error(), true)
-		}
+func (lt *loadTest) fail(err error) {
+	if err != nil && lt.ctx.Err() == nil {
+		lt.failures.Store(err.Error(), true)
 	}
-	// Four drainers and the sweep wake on every change, as bus events
-	// wake them in production.
+}
+
+// startWorkers runs four drainers (on one node or two) and the sweep,
+// each woken by every change, as bus events wake them in production.
+func (lt *loadTest) startWorkers(wg *sync.WaitGroup) {
+	nodes := len(lt.routers)
+	shop := lt.w.shop.ID
 	workers := []func() error{
-		func() error { return routers[0].DrainShop(ctx, w.shop.ID) },
-		func() error { return routers[(1)%nodes].DrainShop(ctx, w.shop.ID) },
-		func() error { return routers[0].DrainShop(ctx, w.shop.ID) },
-		func() error { return routers[(1)%nodes].DrainShop(ctx, w.shop.ID) },
-		func() error { return w.route.Sweep(ctx) },
+		func() error { return lt.routers[0].DrainShop(lt.ctx, shop) },
+		func() error { return lt.routers[1%nodes].DrainShop(lt.ctx, shop) },
+		func() error { return lt.routers[0].DrainShop(lt.ctx, shop) },
+		func() error { return lt.routers[1%nodes].DrainShop(lt.ctx, shop) },
+		func() error { return lt.w.route.Sweep(lt.ctx) },
 	}
-	kicks := make([]chan struct{}, len(workers))
-	kickAll := func() {
-		for _, k := range kicks {
-			select {
-			case k <- struct{}{}:
-			default:
-			}
-		}
+	lt.kicks = make([]chan struct{}, len(workers))
+	for i := range workers {
+		lt.kicks[i] = make(chan struct{}, 1)
 	}
 	for i, work := range workers {
-		kicks[i] = make(chan struct{}, 1)
 		wg.Go(func() {
 			for {
 				select {
-				case <-ctx.Done():
+				case <-lt.ctx.Done():
 					return
-				case <-kicks[i]:
-					fail(work())
+				case <-lt.kicks[i]:
+					lt.fail(work())
 				}
 			}
 		})
 	}
-	kickAll()
-	wg.Go(func() { // agents go on and off line
-		r := rand.New(rand.NewPCG(3, 4))
-		for ctx.Err() == nil {
-			name := names[r.IntN(agents-2)]
-			status := []model.AgentStatus{model.StatusOnline, model.StatusOffline, model.StatusBusy}[r.IntN(3)]
-			fail(w.db.SetAgentStatus(ctx, w.shop.ID, w.agents[name], status))
-			kickAll()
-			time.Sleep(time.Millisecond)
+	lt.kickAll()
+}
+
+func (lt *loadTest) kickAll() {
+	for _, k := range lt.kicks {
+		select {
+		case k <- struct{}{}:
+		default:
 		}
-	})
+	}
+}
+
+// toggleAgents sets random agents (never the two kept offline) online,
+// offline or busy until the run ends.
+func (lt *loadTest) toggleAgents() {
+	r := rand.New(rand.NewPCG(3, 4))
+	for lt.ctx.Err() == nil {
+		name := lt.names[r.IntN(loadAgents-len(neverOn))]
+		status := []model.AgentStatus{model.StatusOnline, model.StatusOffline, model.StatusBusy}[r.IntN(3)]
+		lt.fail(lt.w.db.SetAgentStatus(lt.ctx, lt.w.shop.ID, lt.w.agents[name], status))
+		lt.kickAll()
+		time.Sleep(time.Millisecond) // pacing, so the drainers get turns
+	}
+}
+
+// closeUntilServed closes random conversations agents hold, freeing room,
+// until every queued conversation has been served and closed. When nobody
+// holds anything it puts one agent of each group online.
+func (lt *loadTest) closeUntilServed(t *testing.T) {
+	w, names := lt.w, lt.names
 	closed := 0
 	r := rand.New(rand.NewPCG(5, 6))
-	for round := 0; closed < conversations; round++ {
-		if round > 100*conversations {
-			t.Fatalf("only %d of %d conversations served", closed, conversations)
+	for round := 0; closed < loadConversations; round++ {
+		if round > 100*loadConversations {
+			t.Fatalf("only %d of %d conversations served", closed, loadConversations)
 		}
 		held, err := w.db.ListConversations(w.ctx, store.ConversationFilter{ShopID: w.shop.ID, Owners: []model.Owner{model.OwnerAgent}, Limit: 500})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(held) == 0 {
-			// Nobody holds anything: make sure someone can take the queue.
-			fail(w.db.SetAgentStatus(w.ctx, w.shop.ID, w.agents[names[r.IntN(7)]], model.StatusOnline))
-			fail(w.db.SetAgentStatus(w.ctx, w.shop.ID, w.agents[names[7+r.IntN(9)]], model.StatusOnline))
-			fail(w.db.SetAgentStatus(w.ctx, w.shop.ID, w.agents[names[16+r.IntN(2)]], model.StatusOnline))
-			kickAll()
+			for _, name := range []string{names[r.IntN(7)], names[7+r.IntN(9)], names[16+r.IntN(2)]} {
+				lt.fail(w.db.SetAgentStatus(w.ctx, w.shop.ID, w.agents[name], model.StatusOnline))
+			}
+			lt.kickAll()
 			time.Sleep(time.Millisecond)
 			continue
 		}
@@ -146,12 +189,8 @@ func thousand(t *testing.T, nodes int) {
 				closed++
 			}
 		}
-		kickAll()
+		lt.kickAll()
 	}
-	stop()
-	wg.Wait()
-	failures.Range(func(k, _ any) bool { t.Errorf("concurrent call failed: %v", k); return true })
-	checkLog(t, w, queued, caps, neverOn, nodes == 1)
 }
 
 // checkLog replays every conversation's events in commit order (SQLite's
