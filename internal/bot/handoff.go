@@ -138,13 +138,13 @@ func (t *turn) handOff(reason string, silent bool) bool {
 	if err := b.route.DrainShop(ctx, t.shop.ID); err != nil {
 		b.log.Error("bot: assign after handoff", "shop", t.shop.ID, "err", err)
 	}
-	if silent {
-		return true
-	}
 	if c, err = b.st.GetConversation(ctx, c.ShopID, c.ID); err != nil {
 		return true
 	}
 	t.conv = c
+	if silent {
+		return true
+	}
 	r := &reply{step: "handoff", handoff: reason}
 	switch {
 	case c.Owner == model.OwnerAgent:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/xiaoer-cs/xiaoer/internal/bus"
 	"github.com/xiaoer-cs/xiaoer/internal/model"
@@ -40,16 +41,25 @@ func (s *Service) Position(ctx context.Context, c model.Conversation) (int, erro
 }
 
 // publishPositions tells every waiting buyer of the shop whose place
-// changed where they stand now.
+// changed where they stand now. The queues are read only when their stats
+// (who waits, with what priority) changed since the last time: most events
+// change nothing in them.
 func (s *Service) publishPositions(ctx context.Context, shopID int64) error {
-	groups, err := s.st.QueueGroups(ctx, shopID)
+	stats, err := s.st.QueueStats(ctx, shopID)
 	if err != nil {
 		return err
+	}
+	s.mu.Lock()
+	same := slices.Equal(stats, s.stats[shopID]) && s.posted[shopID] != nil
+	s.mu.Unlock()
+	if same {
+		return nil
 	}
 	now := map[int64]int{}
 	var entries []store.QueueEntry
 	waiting := map[int64]int{}
-	for _, g := range groups {
+	for _, st := range stats {
+		g := st.GroupID
 		queue, err := s.st.ListQueue(ctx, shopID, g, maxPublished)
 		if err != nil {
 			return err
@@ -57,12 +67,12 @@ func (s *Service) publishPositions(ctx context.Context, shopID int64) error {
 		for i, e := range queue {
 			now[e.Conversation.ID] = i + 1
 		}
-		waiting[g] = len(queue)
+		waiting[g] = st.Waiting
 		entries = append(entries, queue...)
 	}
 	s.mu.Lock()
 	before := s.posted[shopID]
-	s.posted[shopID] = now
+	s.posted[shopID], s.stats[shopID] = now, stats
 	s.mu.Unlock()
 	for _, e := range entries {
 		c := e.Conversation

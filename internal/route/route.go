@@ -58,6 +58,8 @@ type Service struct {
 	// posted is the queue position last published per waiting
 	// conversation, by shop, so only changes are sent.
 	posted map[int64]map[int64]int
+	// stats are the queues' stats when positions were last published.
+	stats map[int64][]store.QueueStat
 }
 
 // New returns a Service; call Run to start its worker.
@@ -73,7 +75,7 @@ func New(opts Options) *Service {
 	}
 	return &Service{st: opts.Store, chat: opts.Chat, bus: opts.Bus, log: opts.Logger, now: opts.Now, node: opts.Node,
 		every: opts.SweepEvery, shops: map[int64]*sync.Mutex{}, dirty: map[int64]bool{}, wake: make(chan struct{}, 1),
-		posted: map[int64]map[int64]int{}}
+		posted: map[int64]map[int64]int{}, stats: map[int64][]store.QueueStat{}}
 }
 
 // Run drains the queues of shops where something changed and sweeps the

@@ -30,6 +30,7 @@ type Service interface {
 
 	ListQueue(ctx context.Context, shopID, groupID int64, limit int) ([]QueueEntry, error)
 	QueueGroups(ctx context.Context, shopID int64) ([]int64, error)
+	QueueStats(ctx context.Context, shopID int64) ([]QueueStat, error)
 	AgentLoads(ctx context.Context, shopID int64) (map[int64]int, error)
 	LastAgentOf(ctx context.Context, shopID, buyerID int64) (int64, error)
 	RoundRobinCursor(ctx context.Context, shopID, groupID int64) (int64, error)

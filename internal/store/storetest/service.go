@@ -102,6 +102,10 @@ func testQueue(t *testing.T, e *env) {
 	groups, err := e.s.QueueGroups(e.ctx, a.ID)
 	checkErr(t, "QueueGroups", err, nil)
 	diff(t, "QueueGroups", []int64{0, group}, groups)
+	stats, err := e.s.QueueStats(e.ctx, a.ID)
+	checkErr(t, "QueueStats", err, nil)
+	diff(t, "QueueStats", []store.QueueStat{{GroupID: 0, Waiting: 1, IDSum: other.ID},
+		{GroupID: group, Waiting: 3, IDSum: high.ID + low1.ID + low2.ID, PrioritySum: 10}}, stats)
 
 	ag := e.agent(a.ID, "q-agent")
 	_, err = e.s.LastAgentOf(e.ctx, a.ID, buyer.ID)
