@@ -32,6 +32,15 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the binary built for the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtBin != "" {
+		os.RemoveAll(filepath.Dir(builtBin))
+	}
+	os.Exit(code)
+}
+
 // xiaoerBinary builds the binary once for the package's tests.
 func xiaoerBinary(t *testing.T) string {
 	t.Helper()
