@@ -5,6 +5,8 @@
 //	xiaoer migrate           bring the database schema up to date
 //	xiaoer user create ...   make an account (and bind it to a shop)
 //	xiaoer backup            copy the SQLite database while it runs
+//	xiaoer import/export     move shop data in and out as files
+//	xiaoer bench             measure the realtime core
 //	xiaoer eval ...          score the answer engine on FAQ and query files
 //	xiaoer version           print the version
 package main
@@ -43,6 +45,8 @@ Usage:
   xiaoer migrate [--status]       apply pending database migrations
   xiaoer user create|reset-password [flags]
   xiaoer backup [--out FILE]      consistent copy of the SQLite database, also while serving
+  xiaoer import|export ...        shop data files (CSV, JSON lines, Excel); see docs/integration.md
+  xiaoer bench [flags]            measure acked messages/s, ack latency and idle-socket memory
   xiaoer eval --faq F --queries Q [--json]
   xiaoer eval intents --queries Q [--json]
   xiaoer import|export --shop S --entity E --file F|--out F   shop data as CSV, JSON lines or Excel

@@ -120,6 +120,12 @@ func shutdown(cfg config.Config, log *slog.Logger, srv *server.Server, httpSrv *
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)
 	defer cancel()
 	srv.Drain()
+	// Keep answering /readyz with 503 for a moment, so a load balancer sees
+	// the node leave before its listener closes.
+	select {
+	case <-time.After(min(cfg.ShutdownWait/5, 2*time.Second)):
+	case <-ctx.Done():
+	}
 	err := httpSrv.Shutdown(ctx)
 	done := make(chan struct{})
 	go func() { srv.WaitSockets(); close(done) }()
