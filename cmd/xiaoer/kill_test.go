@@ -444,7 +444,7 @@ func (b *killBuyer) session(ctx context.Context) (bool, error) {
 			}
 			return false, err
 		}
-		if err := json.Unmarshal(data, &f); err != nil {
+		if f, err = decodeFrame(data); err != nil {
 			return false, brokenPromise{fmt.Errorf("frame %q: %w", data, err)}
 		}
 		if err := b.handle(f); err != nil {
@@ -513,6 +513,26 @@ type frame struct {
 		ConversationID int64 `json:"conversation_id"`
 		Seq            int64 `json:"seq"`
 	} `json:"message"`
+}
+
+// decodeFrame reads a server frame. An error frame's "message" is its text,
+// while ack and message frames carry the message object there.
+func decodeFrame(data []byte) (frame, error) {
+	var f frame
+	var head struct {
+		Type     string `json:"type"`
+		Code     string `json:"code"`
+		ClientID string `json:"client_id"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return f, err
+	}
+	if head.Type == "error" {
+		f.Type, f.Code, f.ClientID = head.Type, head.Code, head.ClientID
+		return f, nil
+	}
+	err := json.Unmarshal(data, &f)
+	return f, err
 }
 
 func (b *killBuyer) handle(f frame) error {
