@@ -131,9 +131,11 @@ type socket struct {
 	// before reading the conversation's history, so nothing committed in
 	// between can be missed.
 	watch func(conversationID int64)
-	done  chan struct{}
-	abort atomic.Bool // the client fell behind: close without writing more
-	shop  int64       // guarded by mu
+	// caughtUp runs after a conversation's history is written (nil: nothing).
+	caughtUp func(ctx context.Context, conversationID int64) error
+	done     chan struct{}
+	abort    atomic.Bool // the client fell behind: close without writing more
+	shop     int64       // guarded by mu
 }
 
 func newSocket(srv *Server, conn *websocket.Conn, kind string) *socket {
@@ -265,7 +267,10 @@ func (so *socket) write(ctx context.Context, it outItem) error {
 		if so.watch != nil {
 			so.watch(it.catchUp.conversationID)
 		}
-		return so.catchUpTo(ctx, it.catchUp.conversationID, it.catchUp.after, 0)
+		if err := so.catchUpTo(ctx, it.catchUp.conversationID, it.catchUp.after, 0); err != nil || so.caughtUp == nil {
+			return err
+		}
+		return so.caughtUp(ctx, it.catchUp.conversationID)
 	case it.event != nil:
 		if it.event.Type == bus.TypeMessage {
 			if _, watched := so.sent[it.event.ConversationID]; watched {

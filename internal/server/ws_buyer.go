@@ -72,6 +72,7 @@ func (s *Server) wsBuyer(w http.ResponseWriter, r *http.Request) error {
 	b := &buyerSession{srv: s, so: so}
 	so.translate = b.translate
 	so.watch = func(id int64) { s.hub.WatchConversation(so, id) }
+	so.caughtUp = b.ownerNow
 	go so.writeLoop(ctx)
 	defer func() {
 		if b.conv.ID != 0 {
@@ -311,4 +312,17 @@ func (b *buyerSession) translate(e *bus.Event) []any {
 		return queueFrames(e)
 	}
 	return nil
+}
+
+// ownerNow tells the buyer who has the conversation once its history is
+// caught up. A change of owner committed before this socket began to watch
+// the conversation (the bot handing over while the first message was being
+// stored) reached no socket, and the widget would go on showing the bot
+// while a person has the buyer. Nothing to tell while the bot has it.
+func (b *buyerSession) ownerNow(ctx context.Context, id int64) error {
+	c, err := b.srv.store.GetConversation(ctx, b.so.shopID(), id)
+	if err != nil || c.Owner == model.OwnerBot {
+		return nil // the live frames still come
+	}
+	return b.so.writeFrame(ctx, buyerConversationFrame{Type: "conversation", ConversationID: c.ID, Owner: string(c.Owner)})
 }
