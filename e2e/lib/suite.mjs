@@ -1,12 +1,13 @@
 // One server and one browser per test file, closed at the end.
 import { before, after } from "node:test";
-import { Server } from "./server.mjs";
+import { Server, alwaysOpen } from "./server.mjs";
 import { launch } from "./browser.mjs";
 
 export function suite() {
   const s = { server: new Server(), browser: null };
   before(async () => {
     await s.server.start();
+    await alwaysOpen(s.server);
     s.browser = await launch();
   });
   after(async () => {

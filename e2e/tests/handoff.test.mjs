@@ -17,7 +17,8 @@ const BUYERS = { zh: "u1001", en: "u1002" };
 for (const [lang, L] of Object.entries(LANGS)) {
   test(`flow 2 (${lang}): handoff to an agent, reply, close and rating`, async (t) => {
     const agentCtx = await context(s.browser, { locale: L.locale, viewport: DESKTOP, permissions: ["notifications"] });
-    const desk = await openDesk(agentCtx, s.server, "xiaomei");
+    // 小李 xiaoli is in the after-sales group, where the demo routes "转人工".
+    const desk = await openDesk(agentCtx, s.server, "xiaoli");
     await desk.click("#alerts");
     await desk.waitForFunction(() => window.xiaoerDesk.alerts.enabled);
 
@@ -60,7 +61,7 @@ for (const [lang, L] of Object.entries(LANGS)) {
       await chat.locator("#rating").filter({ hasText: L.thanks }).waitFor();
       await shot(chat, `chat-rated-${lang}-phone`);
     });
-    noErrors(agentCtx, [/canned-replies/]);
+    noErrors(agentCtx);
     noErrors(buyerCtx);
     await agentCtx.close();
     await buyerCtx.close();

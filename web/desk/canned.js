@@ -1,11 +1,9 @@
-// Canned replies (快捷短语): the shop's, from the API when the shop has them,
-// else a starter set from the catalogue, plus the agent's own saved in this
-// browser. Typing "/" and a shortcut in the reply box searches them.
+// Canned replies (快捷短语): the shop's and the agent's own, from the API,
+// with their variables ({buyer}, {order_no}…) filled for the conversation.
+// Typing "/" and a shortcut in the reply box searches them.
 import { h, fill } from "../common/dom.js";
 import { t } from "../common/i18n.js";
 import { api } from "../common/api.js";
-
-const KEY = "xiaoer.desk.canned";
 
 export class Canned {
   constructor(shopID) {
@@ -13,27 +11,29 @@ export class Canned {
     this.items = [];
   }
 
-  async load() {
-    let shop = [];
+  // load reads the shop's canned replies and the agent's own; with a
+  // conversation, the server fills their variables for it.
+  async load(convID) {
     try {
-      const res = await api("GET", `/api/v1/shops/${this.shopID}/canned-replies`);
-      shop = (res.items || []).map((c) => ({ shortcut: c.shortcut || "", text: c.text || c.body || "" }));
+      const path = convID ? `/api/v1/shops/${this.shopID}/conversations/${convID}/canned-replies` : `/api/v1/shops/${this.shopID}/canned-replies`;
+      const res = await api("GET", path);
+      this.items = (res.items || []).map((c) => ({ shortcut: c.shortcut || "", title: c.title || "", text: c.text || c.body || "", mine: !!c.personal }));
+      this.remote = true;
     } catch {
+      // No canned-reply API on this server: a starter set from the catalogue.
+      this.remote = false;
+      this.items = [];
       for (let i = 1; t("d.canned." + i) !== "d.canned." + i; i++) {
         const [shortcut, text] = t("d.canned." + i).split("|");
-        shop.push({ shortcut, text });
+        this.items.push({ shortcut, text });
       }
     }
-    let mine = [];
-    try { mine = JSON.parse(localStorage.getItem(KEY) || "[]"); } catch { /* none */ }
-    this.items = [...mine.map((c) => ({ ...c, mine: true })), ...shop];
   }
 
-  addMine(shortcut, text) {
-    let mine = [];
-    try { mine = JSON.parse(localStorage.getItem(KEY) || "[]"); } catch { /* none */ }
-    mine.push({ shortcut, text });
-    try { localStorage.setItem(KEY, JSON.stringify(mine)); } catch { /* full */ }
+  async addMine(shortcut, text) {
+    if (this.remote) {
+      await api("POST", `/api/v1/shops/${this.shopID}/canned-replies`, { shortcut, title: text.slice(0, 20), body: text, personal: true });
+    }
     this.items.unshift({ shortcut, text, mine: true });
   }
 
@@ -55,7 +55,7 @@ export class Canned {
       shown = this.search(input.value).slice(0, 50);
       sel = Math.min(sel, Math.max(0, shown.length - 1));
       fill(ul, shown.length ? shown.map((c, i) => h("li", { class: i === sel ? "sel" : "", on: { click: () => pick(fillVars(c.text)) } },
-        h("span", { class: "sc" }, "/" + c.shortcut), fillVars(c.text))) : h("li", { class: "muted" }, t("d.canned_none")));
+        h("span", { class: "sc" }, "/" + c.shortcut), c.mine ? h("span", { class: "tag blue" }, t("d.canned_mine")) : null, fillVars(c.text))) : h("li", { class: "muted" }, t("d.canned_none")));
     };
     input.addEventListener("input", () => { sel = 0; draw(); });
     input.addEventListener("keydown", (ev) => {
@@ -64,11 +64,11 @@ export class Canned {
       if (ev.key === "Enter" && shown[sel]) { pick(fillVars(shown[sel].text)); ev.preventDefault(); }
       if (ev.key === "Escape") pick(null);
     });
-    const save = h("button", { type: "button", class: "link", on: { click: () => {
+    const save = h("button", { type: "button", class: "link", on: { click: async () => {
       const text = prompt(t("d.canned_new_text"));
       if (!text) return;
       const sc = prompt(t("d.canned_new_shortcut")) || "";
-      this.addMine(sc.replace(/^\//, ""), text);
+      try { await this.addMine(sc.replace(/^\//, ""), text); } catch (e) { alert(e.message); }
       draw();
     } } }, t("d.canned_add"));
     fill(box, input, ul, h("div", { class: "muted canned-foot" }, save));

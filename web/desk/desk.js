@@ -38,7 +38,6 @@ if (perms.has("conversations.read_all")) $('[data-tab="all"]').classList.remove(
 
 const alerts = new Alerts($("#alerts"));
 const canned = new Canned(shop.id);
-canned.load();
 
 // --- status -------------------------------------------------------------------
 
@@ -124,7 +123,7 @@ function drawList() {
       h("span", { class: "av" }, name.slice(0, 1)),
       h("span", { class: "nm" }, name),
       h("span", { class: "tm" }, e.waitSince ? h("span", { class: "wait", dataset: { since: e.waitSince } }, since(e.waitSince)) : clock(e.c.updated_at)),
-      h("span", { class: "pv" }, ownerBadge(e.c), e.preview),
+      h("span", { class: "pv" }, ownerBadge(e.c), e.c.owner === "queue" && e.position ? h("span", { class: "tag grey" }, "#" + e.position) : null, e.preview),
       h("span", { class: "badge" }, e.unread ? String(e.unread) : ""));
   }));
 }
@@ -170,9 +169,18 @@ function openConv(id) {
   drawChat(e);
   drawList();
   live.send({ type: "watch", conversation_id: id, last_seq: 0 });
+  if (e.c.owner === "closed") setTimeout(() => loadRating(id), 500);
   showPanel($("#panel"), shop.id, id, perms.has("buyers.phone.reveal"));
   loadSuggestions(id);
   loadNote(id);
+}
+
+// loadRating shows the buyer's rating of a closed conversation.
+async function loadRating(id) {
+  try {
+    const sv = await api("GET", `/api/v1/shops/${shop.id}/conversations/${id}/service`);
+    if (sv.rating && current && current.id === id) sysLine(t("d.rated", { stars: "★".repeat(sv.rating) }) + (sv.rating_comment ? " " + sv.rating_comment : ""));
+  } catch { /* no service view */ }
 }
 
 // loadNote shows why the conversation came to a person and the latest
@@ -205,11 +213,14 @@ function drawChat(e) {
   const text = h("textarea", { id: "reply", maxlength: 5000, placeholder: canReply(c) ? t("d.reply_ph") : t("d.reply_disabled"), disabled: !canReply(c) });
   const cannedBox = h("div", { class: "canned hidden" });
   const vars = { buyer: buyerName(e) };
-  const openCanned = (q) => canned.picker(cannedBox, q, vars, (s) => {
-    cannedBox.classList.add("hidden");
-    if (s !== null) { text.value = s; }
-    text.focus();
-  });
+  const openCanned = async (q) => {
+    await canned.load(c.id);
+    canned.picker(cannedBox, q, vars, (s) => {
+      cannedBox.classList.add("hidden");
+      if (s !== null) { text.value = s; }
+      text.focus();
+    });
+  };
   text.addEventListener("keydown", (ev) => {
     if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); send(); }
   });
@@ -281,9 +292,16 @@ function redrawCurrent() {
 
 async function transferDialog(c) {
   let members = [];
-  try { members = (await api("GET", `/api/v1/shops/${shop.id}/members`)).items || []; } catch (e) { alert(e.message); return; }
-  const sel = h("select", {}, members.filter((m) => m.account.id !== c.agent_id).map((m) =>
-    h("option", { value: m.account.id }, `${m.account.display_name || m.account.username} · ${t("d.st." + (m.status || "offline"))}`)));
+  let groups = [];
+  try {
+    [members, groups] = await Promise.all([
+      api("GET", `/api/v1/shops/${shop.id}/members`).then((r) => r.items || []),
+      api("GET", `/api/v1/shops/${shop.id}/groups`).then((r) => r.items || []).catch(() => [])]);
+  } catch (e) { alert(e.message); return; }
+  const sel = h("select", {},
+    h("optgroup", { label: t("d.transfer_agents") }, members.filter((m) => m.account.id !== c.agent_id).map((m) =>
+      h("option", { value: "a:" + m.account.id }, `${m.account.display_name || m.account.username} · ${t("d.st." + (m.status || "offline"))}`))),
+    groups.length ? h("optgroup", { label: t("d.transfer_groups") }, groups.map((g) => h("option", { value: "g:" + g.id }, g.name))) : null);
   const note = h("textarea", { rows: 3, maxlength: 500, placeholder: t("d.transfer_note") });
   const dlg = h("div", { class: "dialog" }, h("div", { class: "box" },
     h("h3", {}, t("d.transfer")),
@@ -292,7 +310,9 @@ async function transferDialog(c) {
     h("div", { class: "btns" },
       h("button", { type: "button", on: { click: () => dlg.remove() } }, t("d.cancel")),
       h("button", { type: "button", class: "primary", on: { click: async () => {
-        await ownerCall("assign", { agent_id: Number(sel.value), note: note.value.trim() });
+        const [kind, id] = sel.value.split(":");
+        const body = { note: note.value.trim(), [kind === "g" ? "group_id" : "agent_id"]: Number(id) };
+        await ownerCall("transfer", body);
         dlg.remove();
       } } }, t("d.transfer")))));
   document.body.appendChild(dlg);
@@ -385,6 +405,16 @@ function onFrame(f) {
         current.pending.delete(f.client_id);
       }
       break;
+    case "queue": {
+      const e = convs.get(f.conversation_id);
+      if (e) { e.position = f.position; drawList(); }
+      break;
+    }
+    case "notify": {
+      const n = f.notice || {};
+      alerts.alert("offline", t("d.alert.offline"), n.text || "", () => openConv(f.conversation_id));
+      break;
+    }
     case "permissions": {
       // Sent after any change of membership in the shop; only a change of
       // this agent's own permissions needs the page rebuilt.
@@ -427,11 +457,9 @@ function onConversation(f) {
 }
 
 function onMessage(m) {
-  let e = convs.get(m.conversation_id);
-  if (!e) {
-    // A conversation we had not listed yet: fetch it.
-    api("GET", `/api/v1/shops/${shop.id}/conversations/${m.conversation_id}`).then((d) => { entry(d.conversation); e = convs.get(m.conversation_id); e.buyer = d.buyer; e.loaded = true; drawList(); }).catch(() => {});
-  }
+  // A conversation not listed yet is listed by its conversation frame,
+  // which comes when it becomes visible to this agent.
+  const e = convs.get(m.conversation_id);
   if (current && current.id === m.conversation_id) showMessage(m);
   if (!e) return;
   e.preview = previewOf(m);

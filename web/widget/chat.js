@@ -70,6 +70,7 @@ function accept(m) {
   save();
   show(m);
   if (m.sender !== "buyer" && embedded) parent.postMessage({ xiaoer: "message" }, "*");
+  if (m.meta && m.meta.invite === "rating" && m.conversation_id === state.conv && !state.rated[state.conv]) showRating();
 }
 
 function dropPending(id) {
@@ -132,12 +133,13 @@ function notice(text, cls = "") {
 }
 
 let queueText = "";
+let queuePos = 0;
 function setOwner(o, extra = {}, announce = true) {
   const was = owner;
   owner = o;
   queueText = "";
   if (o === "queue") {
-    const pos = extra.queue_position ?? extra.position;
+    const pos = extra.queue_position ?? extra.position ?? queuePos;
     queueText = pos ? t("w.queue_pos", { n: pos }) : t("w.queue");
   }
   if (o === "agent" && was && was !== "agent" && announce) sysLine(t("w.agent_joined"));
@@ -169,6 +171,8 @@ function setConn(s) {
 
 function showRating() {
   const box = $("#rating");
+  if (!box.classList.contains("hidden") && box.dataset.conv === String(state.conv)) return;
+  box.dataset.conv = String(state.conv);
   let score = 0;
   const stars = [1, 2, 3, 4, 5].map((n) => h("button", { type: "button", "aria-label": t("w.stars", { n }), dataset: { score: n },
     on: { click: () => { score = n; stars.forEach((s, i) => s.classList.toggle("on", i < n)); submit.disabled = false; } } }, "★"));
@@ -231,6 +235,9 @@ function onFrame(f) {
     case "rated":
       rated();
       break;
+    case "queue":
+      if (f.conversation_id === state.conv && owner === "queue") { queuePos = f.position; setOwner("queue", { queue_position: f.position }, false); }
+      break;
     case "typing":
       $("#typing").classList.toggle("on", !!f.typing);
       clearTimeout(typingTimer);
@@ -250,7 +257,8 @@ function onError(f) {
     return;
   }
   if (f.client_id && f.client_id === rateClientID) {
-    fill($("#rating"), h("div", { class: "err" }, t("w.rate_failed")));
+    if (f.code === "already_rated") rated();
+    else fill($("#rating"), h("div", { class: "err" }, t("w.rate_failed")));
     return;
   }
   if (!f.client_id) return;
