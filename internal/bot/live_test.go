@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/xiaoer-cs/xiaoer/internal/bus"
 	"github.com/xiaoer-cs/xiaoer/internal/model"
 )
 
@@ -102,4 +103,17 @@ func TestTranscriptsLive(t *testing.T) {
 			{says: "什么材质的", replies: []string{"live/product.spec"}, has: []string{"材质: 纯棉", "黑色、白色"}},
 		}},
 	})
+}
+
+// TestContextSurvivesRestart asks which order with one bot and takes the
+// answer with another, as after a restart: the question is in the store.
+func TestContextSurvivesRestart(t *testing.T) {
+	s := newScene(t)
+	s.say("u:u1", "我的快递到哪了")
+	s.bot = New(Options{Store: s.db, Chat: s.chat, KB: s.kb, Bus: bus.NewLocal(), Route: s.route, Now: s.clk.Now})
+	c := s.say("u:u1", "第二个")
+	ms := s.messages(c, 0)
+	if got := stepOf(t, ms[len(ms)-1]); got != "pending/order.logistics" {
+		t.Fatalf("after a restart the answer was %s", got)
+	}
 }

@@ -1,11 +1,14 @@
 package route
 
 import (
+	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/xiaoer-cs/xiaoer/internal/bus"
 	"github.com/xiaoer-cs/xiaoer/internal/chat"
 	"github.com/xiaoer-cs/xiaoer/internal/model"
 	"github.com/xiaoer-cs/xiaoer/internal/store"
@@ -268,5 +271,54 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatalf("error %v, want field %s", err, tt.field)
 			}
 		})
+	}
+}
+
+func TestHandleWakesTheShopsToDrain(t *testing.T) {
+	w := newWorld(t)
+	event := func(typ string, data any) bus.Event {
+		raw, _ := json.Marshal(data)
+		return bus.Event{Type: typ, ShopID: w.shop.ID, Data: raw}
+	}
+	conv := func(from, to string, prev int64) chat.ConversationEvent {
+		return chat.ConversationEvent{Event: chat.EventJSON{From: from, To: to}, PrevAgentID: prev}
+	}
+	for _, tt := range []struct {
+		name string
+		e    bus.Event
+		wake bool
+	}{
+		{"an agent's status or cap changed", event(bus.TypeMember, nil), true},
+		{"a conversation joined a queue", event(bus.TypeConversation, conv("bot", "queue", 0)), true},
+		{"an agent closed one", event(bus.TypeConversation, conv("agent", "closed", 7)), true},
+		{"an agent handed one back", event(bus.TypeConversation, conv("agent", "bot", 7)), true},
+		{"taken from the queue (the others move up)", event(bus.TypeConversation, conv("queue", "agent", 0)), true},
+		{"the bot closed an idle one", event(bus.TypeConversation, conv("bot", "closed", 0)), false},
+		{"a message", event(bus.TypeMessage, chat.MessageEvent{}), false},
+		{"another node's event", func() bus.Event { e := event(bus.TypeMember, nil); e.Node = "elsewhere"; return e }(), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w.route.Handle(tt.e)
+			if woke := slices.Contains(w.route.takeDirty(), w.shop.ID); woke != tt.wake {
+				t.Fatalf("woke %v, want %v", woke, tt.wake)
+			}
+		})
+	}
+}
+
+func TestTimersSurviveRestart(t *testing.T) {
+	w := newWorld(t)
+	w.agent("ann", model.StatusOnline, 5)
+	c := w.wait("b", 0, 0)
+	w.drain()
+	// A new process: a router with nothing in memory finds the silence in
+	// the store.
+	w.clk.Advance(31 * time.Minute)
+	fresh := New(Options{Store: w.db, Chat: w.chat, Bus: bus.NewLocal(), Now: w.clk.Now})
+	if err := fresh.Sweep(w.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.get(c); got.Owner != model.OwnerBot || w.lastReason(got) != ReasonAgentSilent {
+		t.Fatalf("after a restart: %+v", got)
 	}
 }

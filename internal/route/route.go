@@ -102,8 +102,9 @@ func (s *Service) Run(ctx context.Context) {
 }
 
 // Handle takes bus events (hub-style, on the publisher's goroutine, so it
-// only marks work): a conversation entering a queue or leaving an agent,
-// and a member's change (status, cap, groups), wake the shop's drain.
+// only marks work): a conversation entering or leaving a queue or leaving
+// an agent, and a member's change (status, cap, groups), wake the shop's
+// drain.
 func (s *Service) Handle(e bus.Event) {
 	if e.Node != s.node {
 		return
@@ -116,7 +117,10 @@ func (s *Service) Handle(e bus.Event) {
 		if json.Unmarshal(e.Data, &ce) != nil {
 			return
 		}
-		if ce.Event.To == string(model.OwnerQueue) || ce.Event.From == string(model.OwnerAgent) || ce.PrevAgentID != 0 {
+		// Into or out of a queue (places change), or away from an agent
+		// (room frees up).
+		from, to := model.Owner(ce.Event.From), model.Owner(ce.Event.To)
+		if to == model.OwnerQueue || from == model.OwnerQueue || from == model.OwnerAgent || ce.PrevAgentID != 0 {
 			s.Kick(e.ShopID)
 		}
 	}
