@@ -41,3 +41,32 @@ for (const [lang, L] of Object.entries(LANGS)) {
     await buyer.close();
   });
 }
+
+test("console: the reply pipeline and routing forms save what they show", async () => {
+  const admin = await context(s.browser, { locale: "en-US", viewport: DESKTOP });
+  const page = await openAdmin(admin, s.server, "owner");
+  for (const sec of ["pipeline", "routing", "bot"]) {
+    await page.goto(`${s.server.url}/admin#${sec}`);
+    await page.locator("#main form").waitFor();
+    if (sec === "pipeline") {
+      // A new keyword rule, answered by the bot at once.
+      await page.click("text=+ Add a rule");
+      const rule = page.locator(".rule").last();
+      await rule.locator("input").first().fill("gift wrap");
+      await rule.locator("textarea").first().fill("gift wrap");
+      await rule.locator("textarea").nth(1).fill("免费礼品包装～");
+      await rule.locator("textarea").nth(2).fill("Gift wrapping is free.");
+    }
+    await page.click("#main form button[type=submit]");
+    await page.locator("#main .ok-text").filter({ hasText: "Saved" }).waitFor();
+  }
+  await shot(page, "admin-bot-saved-en-desktop");
+  const buyer = await context(s.browser, { locale: "en-US", viewport: PHONE });
+  const chat = await openChat(buyer, s.server);
+  await ask(chat, "gift wrap");
+  await reply(chat, /Gift wrapping is free/, ".row.bot");
+  noErrors(admin);
+  noErrors(buyer);
+  await admin.close();
+  await buyer.close();
+});

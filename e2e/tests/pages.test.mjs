@@ -10,7 +10,7 @@ import { sign } from "../lib/server.mjs";
 
 const s = suite();
 const SIZES = { phone: PHONE, desktop: DESKTOP };
-const ADMIN = ["faqs", "faq/1", "test", "categories", "packs", "gaps", "bot", "members", "roles", "groups", "data", "integration", "notify", "stats", "audit", "system"];
+const ADMIN = ["faqs", "faq/1", "test", "categories", "packs", "gaps", "bot", "pipeline", "routing", "members", "roles", "groups", "data", "integration", "notify", "stats", "audit", "system"];
 
 for (const [lang, L] of Object.entries(LANGS)) {
   for (const [size, viewport] of Object.entries(SIZES)) {

@@ -7,6 +7,7 @@ import { me as getMe, logout } from "../common/api.js";
 import { loginForm } from "../common/login.js";
 import { faqList, faqEdit, kbTest, packs, categories, gaps } from "./kb.js";
 import { botSettings } from "./bot.js";
+import { pipelineForm, routingForm } from "./pipeline.js";
 import { members, roles, groups } from "./people.js";
 import { shopData, integration, notifications, stats, system, audit } from "./shop.js";
 
@@ -38,6 +39,8 @@ const sections = [
   ["packs", "a.g.kb", "kb.manage", packs],
   ["gaps", "a.g.kb", "kb.manage", gaps],
   ["bot", "a.g.bot", "settings.manage", botSettings],
+  ["pipeline", "a.g.bot", "settings.manage", pipelineForm],
+  ["routing", "a.g.bot", "settings.manage", routingForm],
   ["members", "a.g.people", "agents.manage", members],
   ["roles", "a.g.people", "agents.manage", roles],
   ["groups", "a.g.people", "agents.manage", groups],

@@ -1,7 +1,7 @@
 // Bot settings: on or off, auto or assist mode, thresholds, the fallback
-// and "did you mean" texts, publishing. Rules, business hours, handoff and
-// answer templates come with the bot issue's API.
-import { h, fill, t, field, placeholder, status } from "./ui.js";
+// and "did you mean" texts, publishing. The reply pipeline and routing have
+// their own sections (pipeline.js).
+import { h, fill, t, field, status } from "./ui.js";
 import { api } from "../common/api.js";
 
 export async function botSettings(main, ctx) {
@@ -36,5 +36,5 @@ export async function botSettings(main, ctx) {
       h("div", { class: "row2" }, field(t("a.bot.suggest") + " (中文)", sgZh), field(t("a.bot.suggest") + " (English)", sgEn)),
       h("label", {}, pub, " ", t("a.bot.publish")),
       h("div", { class: "actions" }, h("button", { class: "primary", type: "submit" }, t("a.save"))), msg),
-    h("h3", {}, t("a.bot.rules")), placeholder("a.bot.rules_wait", 6));
+    h("p", {}, h("a", { href: "#pipeline" }, t("a.s.pipeline") + " ›"), "  ", h("a", { href: "#routing" }, t("a.s.routing") + " ›")));
 }
