@@ -75,13 +75,14 @@ type serverProc struct {
 	log    *strings.Builder
 }
 
-// startServer runs the binary on addr with the data in dir and waits until
-// it is ready.
-func startServer(t *testing.T, bin, dir, addr string) *serverProc {
+// startServer runs the binary on addr with the data in dir (and the extra
+// flags) and waits until it is ready.
+func startServer(t *testing.T, bin, dir, addr string, extra ...string) *serverProc {
 	t.Helper()
 	var log strings.Builder
-	cmd := exec.Command(bin, "serve", "--demo", "--listen", addr, "--data-dir", dir, "--log-level", "warn",
-		"--bcrypt-cost", "4", "--frame-rate", "1000", "--shutdown-wait", "10s")
+	args := []string{"serve", "--demo", "--listen", addr, "--data-dir", dir, "--log-level", "warn",
+		"--bcrypt-cost", "4", "--frame-rate", "1000", "--shutdown-wait", "10s"}
+	cmd := exec.Command(bin, append(args, extra...)...)
 	cmd.Env = append(os.Environ(), "XIAOER_DATABASE_URL=") // always SQLite in dir
 	cmd.Stderr = &lockedWriter{w: &log}
 	if err := cmd.Start(); err != nil {

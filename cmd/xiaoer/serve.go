@@ -25,6 +25,7 @@ import (
 	"github.com/xiaoer-cs/xiaoer/internal/demo"
 	"github.com/xiaoer-cs/xiaoer/internal/hub"
 	"github.com/xiaoer-cs/xiaoer/internal/kb"
+	"github.com/xiaoer-cs/xiaoer/internal/notify"
 	"github.com/xiaoer-cs/xiaoer/internal/route"
 	"github.com/xiaoer-cs/xiaoer/internal/server"
 	"github.com/xiaoer-cs/xiaoer/internal/store"
@@ -82,10 +83,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var workers sync.WaitGroup
 	workers.Go(func() { brain.Run(botCtx) })
 	workers.Go(func() { router.Run(botCtx) })
+	// Notifications: workbench alerts, and pushes and webhooks through the
+	// outbox (internal/notify, docs/notifications.md).
+	notices := notify.New(notify.Options{Store: db, Bus: broker, Hub: h, Logger: log, Node: node, BaseURL: cfg.BaseURL,
+		AllowPrivate: cfg.NotifyAllowPrivate, SingleNode: cfg.NATSURL == ""})
+	broker.Subscribe(notices.Handle)
+	workers.Go(func() { notices.Run(botCtx) })
 	defer func() { stopBot(); workers.Wait() }()
 
 	reg := prometheus.NewRegistry()
-	srv := server.New(server.Options{Store: db, Chat: chats, KB: knowledge, Commerce: data, Route: router, Bot: brain, Bus: broker, Hub: h,
+	srv := server.New(server.Options{Store: db, Chat: chats, KB: knowledge, Commerce: data, Notify: notices, Route: router, Bot: brain, Bus: broker, Hub: h,
 		Identities: auth.NewIdentities(key), Logger: log, Registry: reg, BaseURL: cfg.BaseURL, Version: version, SessionTTL: cfg.SessionTTL,
 		BcryptCost: cfg.BcryptCost, FrameRate: cfg.FrameRate, TrustProxy: cfg.TrustProxy,
 		UploadDir: filepath.Join(cfg.DataDir, "uploads")})

@@ -20,6 +20,7 @@ const (
 	TypeSuggest      = "suggest"      // the bot's suggested replies for agents; ephemeral
 	TypeQueue        = "queue"        // a waiting conversation's place in its queue changed; ephemeral
 	TypeNotify       = "notify"       // something the shop should be told (a message left when nobody is on duty)
+	TypeAlert        = "alert"        // a workbench alert for the agent AccountID (notify.Alert); ephemeral
 )
 
 // Event is something that happened in a shop.

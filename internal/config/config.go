@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -36,6 +37,9 @@ type Config struct {
 	ShutdownWait time.Duration // how long graceful shutdown waits for writes and sockets
 	BcryptCost   int           // password hashing cost
 	NATSURL      string        // NATS server carrying events between nodes; empty for one node
+	// NotifyAllowPrivate are the private or loopback networks pushes and
+	// webhooks may reach; every other internal address is refused.
+	NotifyAllowPrivate []netip.Prefix
 }
 
 // field describes one setting: its flag, default, help and where it goes.
@@ -76,6 +80,32 @@ func fields() []field {
 		{"shutdown-wait", "15s", "how long a graceful shutdown waits for writes and sockets", false, durationSetter(func(c *Config, d time.Duration) { c.ShutdownWait = d })},
 		{"bcrypt-cost", "12", "bcrypt cost for passwords (4-31)", false, intSetter(func(c *Config, n int) { c.BcryptCost = n })},
 		{"nats-url", "", "NATS server (nats://host:4222) that carries events between the nodes of a deployment; empty for one node", true, func(c *Config, v string) error { c.NATSURL = v; return nil }},
+		{"notify-allow-private", "", "private or loopback networks (CIDR, comma-separated, e.g. 10.0.0.0/8) that notifications and webhooks may reach; empty refuses every internal address", false, prefixSetter(func(c *Config, ps []netip.Prefix) { c.NotifyAllowPrivate = ps })},
+	}
+}
+
+// prefixSetter parses a comma-separated list of networks; a lone address
+// is a network of one.
+func prefixSetter(set func(*Config, []netip.Prefix)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var ps []netip.Prefix
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(part)
+			if err != nil {
+				a, aerr := netip.ParseAddr(part)
+				if aerr != nil {
+					return fmt.Errorf("%q is not a network (CIDR) or an address", part)
+				}
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+			ps = append(ps, p.Masked())
+		}
+		set(c, ps)
+		return nil
 	}
 }
 

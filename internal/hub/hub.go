@@ -102,6 +102,24 @@ func (h *Hub) Handle(e bus.Event) {
 	}
 }
 
+// Agents lists, by shop, the accounts with an agent socket open on this
+// node (each once), for presence.
+func (h *Hub) Agents() map[int64][]int64 {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make(map[int64][]int64, len(h.agents))
+	for shop, set := range h.agents {
+		seen := map[int64]bool{}
+		for _, account := range set {
+			if !seen[account] {
+				seen[account] = true
+				out[shop] = append(out[shop], account)
+			}
+		}
+	}
+	return out
+}
+
 // Counts returns how many buyer conversations and agent sockets are watched,
 // for metrics and tests.
 func (h *Hub) Counts() (conversations, agents int) {

@@ -231,6 +231,7 @@ func (f *fixtures) snapshot(t *testing.T, c *client) string {
 		Audit         []model.AuditEntry
 		Conversations []model.Conversation
 		KB            string
+		Notify        string
 	}
 	var out struct {
 		Shops    map[string]shopState
@@ -264,6 +265,7 @@ func (f *fixtures) snapshot(t *testing.T, c *client) string {
 			t.Fatal(err)
 		}
 		s.KB = kbSnapshot(t, db, sh.ID)
+		s.Notify = notifySnapshot(t, db, sh.ID)
 		out.Shops[slug] = s
 	}
 	for _, m := range out.Shops["alpha"].Members {

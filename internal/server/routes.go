@@ -36,6 +36,7 @@ func (s *Server) routes() []route {
 	readConv := perms(auth.ConversationsReadAssigned, auth.ConversationsReadAll)
 	shopData := perms(auth.ShopDataManage)
 	kbm := perms(auth.KBManage)
+	settings := perms(auth.SettingsManage)
 	return []route{
 		{"GET", "/healthz", public, nil, s.healthz},
 		{"GET", "/readyz", public, nil, s.readyz},
@@ -145,6 +146,28 @@ func (s *Server) routes() []route {
 		{"DELETE", "/api/v1/shops/{shop}/tag-rules/{name}", member, shopData, s.tagRuleDelete},
 		{"GET", "/api/v1/shops/{shop}/tag-settings", member, shopData, s.tagSettingsGet},
 		{"PUT", "/api/v1/shops/{shop}/tag-settings", member, shopData, s.tagSettingsPut},
+
+		// Notifications (notify_*.go): each agent's own preferences, the
+		// shop's defaults, channels, webhooks to the merchant's systems, and
+		// the deliveries of both.
+		{"GET", "/api/v1/shops/{shop}/notifications/me", member, readConv, s.notifyMineGet},
+		{"PUT", "/api/v1/shops/{shop}/notifications/me", member, readConv, s.notifyMinePut},
+		{"DELETE", "/api/v1/shops/{shop}/notifications/me", member, readConv, s.notifyMineReset},
+		{"GET", "/api/v1/shops/{shop}/notifications/defaults", member, settings, s.notifyDefaultsGet},
+		{"PUT", "/api/v1/shops/{shop}/notifications/defaults", member, settings, s.notifyDefaultsPut},
+		{"GET", "/api/v1/shops/{shop}/notifications/channels", member, settings, s.channelList},
+		{"POST", "/api/v1/shops/{shop}/notifications/channels", member, settings, s.channelCreate},
+		{"PATCH", "/api/v1/shops/{shop}/notifications/channels/{id}", member, settings, s.channelUpdate},
+		{"DELETE", "/api/v1/shops/{shop}/notifications/channels/{id}", member, settings, s.channelDelete},
+		{"POST", "/api/v1/shops/{shop}/notifications/channels/{id}/test", member, settings, s.channelTest},
+		{"GET", "/api/v1/shops/{shop}/webhooks", member, settings, s.webhookList},
+		{"POST", "/api/v1/shops/{shop}/webhooks", member, settings, s.webhookCreate},
+		{"PATCH", "/api/v1/shops/{shop}/webhooks/{id}", member, settings, s.webhookUpdate},
+		{"DELETE", "/api/v1/shops/{shop}/webhooks/{id}", member, settings, s.webhookDelete},
+		{"POST", "/api/v1/shops/{shop}/webhooks/{id}/secret", member, settings, s.webhookRotate},
+		{"POST", "/api/v1/shops/{shop}/webhooks/{id}/test", member, settings, s.webhookTest},
+		{"GET", "/api/v1/shops/{shop}/deliveries", member, settings, s.deliveryList},
+		{"POST", "/api/v1/shops/{shop}/deliveries/{id}/retry", member, settings, s.deliveryRetry},
 
 		// The shop's own systems push their data with an API key.
 		{"POST", "/api/v1/data/{entity}", apikey, nil, s.dataUpsert},

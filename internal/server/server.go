@@ -20,6 +20,7 @@ import (
 	"github.com/xiaoer-cs/xiaoer/internal/commerce"
 	"github.com/xiaoer-cs/xiaoer/internal/hub"
 	"github.com/xiaoer-cs/xiaoer/internal/kb"
+	"github.com/xiaoer-cs/xiaoer/internal/notify"
 	router "github.com/xiaoer-cs/xiaoer/internal/route" // server has its own route (a line of the route table)
 	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
@@ -29,6 +30,7 @@ type Options struct {
 	Store      store.Store
 	Chat       *chat.Service
 	Commerce   *commerce.Service // the shop's data; made from Store when nil
+	Notify     *notify.Service   // notifications and webhooks; made from Store, Bus and Hub when nil (not running)
 	KB         *kb.Service
 	Route      *router.Service // queues and assignment; made from Store, Chat and Bus when nil
 	Bot        *bot.Bot        // the reply pipeline, its settings and suggestions; made when nil
@@ -54,6 +56,7 @@ type Server struct {
 	store   store.Store
 	chat    *chat.Service
 	data    *commerce.Service // the shop's data
+	notify  *notify.Service
 	kb      *kb.Service
 	route   *router.Service
 	bot     *bot.Bot
@@ -103,6 +106,10 @@ func New(opts Options) *Server {
 	if s.bot == nil {
 		s.bot = bot.New(bot.Options{Store: opts.Store, Chat: opts.Chat, KB: opts.KB, Bus: opts.Bus, Route: s.route, Commerce: s.data,
 			Logger: opts.Logger, Now: opts.Now})
+	}
+	s.notify = opts.Notify
+	if s.notify == nil {
+		s.notify = notify.New(notify.Options{Store: opts.Store, Bus: opts.Bus, Hub: opts.Hub, Logger: opts.Logger, Now: opts.Now, BaseURL: opts.BaseURL})
 	}
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes() {

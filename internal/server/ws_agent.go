@@ -134,6 +134,8 @@ func (a *agentSession) accept(e *bus.Event) bool {
 	switch e.Type {
 	case bus.TypeMember, bus.TypeConversation:
 		return true // rare; decided by translate with the full data
+	case bus.TypeAlert:
+		return e.AccountID == a.view.Load().accountID
 	}
 	return a.isWatched(e.ConversationID) || a.view.Load().sees(e.Owner, e.AgentID, e.GroupID)
 }
@@ -265,6 +267,13 @@ func (a *agentSession) translate(e *bus.Event) []any {
 		return agentServiceFrames(e)
 	case bus.TypeMember:
 		return a.reload()
+	case bus.TypeAlert:
+		// Made by notify for this agent (accept checked the account) with
+		// their sound, volume and switches: passed on as it is.
+		if e.AccountID != v.accountID || !json.Valid(e.Data) {
+			return nil
+		}
+		return []any{json.RawMessage(e.Data)}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"sync"
 
@@ -151,17 +152,28 @@ func (b *appendBatcher) prepare(ctx context.Context) {
 	}
 }
 
-// appendSQL are the statements of an append, in the order of appendStmts.
-var appendSQL = [3]string{findByClientSQL, nextSeqSQL, insertMessageSQL}
+// appendSQL are the statements of an append, in the order of appendStmts:
+// the last records the message's fact for the outbox (outbox.go).
+var appendSQL = [4]string{findByClientSQL, nextSeqSQL, insertMessageSQL, insertFactSQL}
 
 // appendStmts are appendSQL prepared; a nil one runs unprepared.
-type appendStmts [3]*sql.Stmt
+type appendStmts [4]*sql.Stmt
 
 func (st *appendStmts) row(ctx context.Context, tx *sql.Tx, i int, args ...any) *sql.Row {
 	if st != nil && st[i] != nil {
 		return tx.StmtContext(ctx, st[i]).QueryRowContext(ctx, args...)
 	}
 	return tx.QueryRowContext(ctx, appendSQL[i], args...)
+}
+
+func (st *appendStmts) exec(ctx context.Context, tx *sql.Tx, i int, args ...any) error {
+	var err error
+	if st != nil && st[i] != nil {
+		_, err = tx.StmtContext(ctx, st[i]).ExecContext(ctx, args...)
+	} else {
+		_, err = tx.ExecContext(ctx, appendSQL[i], args...)
+	}
+	return err
 }
 
 func (st *appendStmts) close() {
@@ -195,5 +207,18 @@ func (db *DB) appendInTx(ctx context.Context, tx *sql.Tx, m model.Message, st *a
 	if err != nil {
 		return m, false, true, err
 	}
+	if err := db.messageFact(ctx, tx, m, st); err != nil {
+		return m, false, true, err
+	}
 	return m, true, true, nil
+}
+
+// messageFact records a stored message's fact for the outbox when its shop
+// subscribes to messages of its sender.
+func (db *DB) messageFact(ctx context.Context, tx *sql.Tx, m model.Message, st *appendStmts) error {
+	payload, err := json.Marshal(FactData{Message: &m})
+	if err != nil {
+		return err
+	}
+	return st.exec(ctx, tx, 3, m.ShopID, NewEventID(), FactMessage+string(m.Sender), m.ConversationID, string(payload), toMillis(m.CreatedAt))
 }

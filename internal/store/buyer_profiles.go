@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/xiaoer-cs/xiaoer/internal/model"
 )
@@ -86,19 +87,40 @@ WHERE shop_id = $1 AND external_id <> '' AND id > $2 ORDER BY id LIMIT $3`, shop
 	return scanAll(rows, err, "list buyer profiles", func(r *sql.Rows) (model.BuyerProfile, error) { return scanProfile(r) })
 }
 
-// SetBuyerTags replaces a buyer's computed tags.
+// SetBuyerTags replaces a buyer's computed tags. Tags the buyer did not
+// have before make a "buyer tagged" fact for the outbox, in the same
+// transaction.
 func (db *DB) SetBuyerTags(ctx context.Context, shopID, id int64, tags []string) error {
 	text := ""
 	if len(tags) > 0 {
 		b, _ := json.Marshal(tags)
 		text = string(b)
 	}
-	res, err := db.w.ExecContext(ctx, `UPDATE buyers SET tags = $3 WHERE shop_id = $1 AND id = $2`, shopID, id, text)
-	if err != nil {
-		return fmt.Errorf("store: set buyer tags %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("store: set buyer tags %d: %w", id, ErrNotFound)
-	}
-	return nil
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		var old string
+		err := tx.QueryRowContext(ctx, `SELECT tags FROM buyers WHERE shop_id = $1 AND id = $2`, shopID, id).Scan(&old)
+		if err != nil {
+			return notFound(err, "set buyer tags", id)
+		}
+		if old == text {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE buyers SET tags = $3 WHERE shop_id = $1 AND id = $2`, shopID, id, text); err != nil {
+			return fmt.Errorf("store: set buyer tags %d: %w", id, err)
+		}
+		var before []string
+		if old != "" {
+			_ = json.Unmarshal([]byte(old), &before)
+		}
+		var added []string
+		for _, t := range tags {
+			if !slices.Contains(before, t) {
+				added = append(added, t)
+			}
+		}
+		if len(added) == 0 {
+			return nil
+		}
+		return db.addFact(ctx, tx, shopID, FactTagged, 0, FactData{BuyerID: id, TagsAdded: added, Tags: tags})
+	})
 }

@@ -39,12 +39,13 @@ func (db *DB) CreateConversation(ctx context.Context, shopID, buyerID int64, pri
 	c := model.Conversation{ShopID: shopID, BuyerID: buyerID, Owner: model.OwnerBot, Priority: priority}
 	c.CreatedAt = db.nowTime()
 	c.UpdatedAt = c.CreatedAt
-	err := db.tx(ctx, func(tx *sql.Tx) error { return insertConversation(ctx, tx, &c) })
+	err := db.tx(ctx, func(tx *sql.Tx) error { return db.insertConversation(ctx, tx, &c) })
 	return c, err
 }
 
-// insertConversation inserts c (ID is set) with its "opened" event.
-func insertConversation(ctx context.Context, tx *sql.Tx, c *model.Conversation) error {
+// insertConversation inserts c (ID is set) with its "opened" event and
+// the event's fact for the outbox.
+func (db *DB) insertConversation(ctx context.Context, tx *sql.Tx, c *model.Conversation) error {
 	const q = `INSERT INTO conversations (shop_id, buyer_id, owner, priority, created_at, updated_at)
 SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS TEXT), CAST($4 AS INTEGER), CAST($5 AS BIGINT), CAST($5 AS BIGINT)
 WHERE EXISTS (SELECT 1 FROM buyers WHERE id = $2 AND shop_id = $1) RETURNING id`
@@ -52,8 +53,12 @@ WHERE EXISTS (SELECT 1 FROM buyers WHERE id = $2 AND shop_id = $1) RETURNING id`
 	if err != nil {
 		return notFound(err, "create conversation for buyer", c.BuyerID)
 	}
-	return insertEvent(ctx, tx, &model.Event{ShopID: c.ShopID, ConversationID: c.ID, Kind: "opened",
-		ToOwner: c.Owner, Reason: "buyer", CreatedAt: c.CreatedAt})
+	e := model.Event{ShopID: c.ShopID, ConversationID: c.ID, Kind: "opened", ToOwner: c.Owner, Reason: "buyer", CreatedAt: c.CreatedAt}
+	if err := insertEvent(ctx, tx, &e); err != nil {
+		return err
+	}
+	opened := *c
+	return db.addFact(ctx, tx, c.ShopID, FactOpened, c.ID, FactData{Conversation: &opened, Event: &e})
 }
 
 // OpenConversation returns the buyer's newest open conversation, or opens
@@ -78,7 +83,7 @@ func (db *DB) OpenConversation(ctx context.Context, shopID, buyerID int64) (c mo
 		}
 		c = model.Conversation{ShopID: shopID, BuyerID: buyerID, Owner: model.OwnerBot, CreatedAt: db.nowTime()}
 		c.UpdatedAt, created = c.CreatedAt, true
-		return insertConversation(ctx, tx, &c)
+		return db.insertConversation(ctx, tx, &c)
 	})
 	if err != nil {
 		return model.Conversation{}, false, fmt.Errorf("store: open conversation: %w", err)
@@ -260,7 +265,10 @@ func (db *DB) changeOwnerTx(ctx context.Context, tx *sql.Tx, ch OwnerChange) (mo
 	if err := db.noteOwnerChange(ctx, tx, cur, c, e.CreatedAt); err != nil {
 		return c, e, err
 	}
-	return c, e, insertEvent(ctx, tx, &e)
+	if err := insertEvent(ctx, tx, &e); err != nil {
+		return c, e, err
+	}
+	return c, e, db.addFact(ctx, tx, c.ShopID, FactOwner, c.ID, ownerFact(cur, c, e))
 }
 
 // ListEvents returns a conversation's events in order.

@@ -167,19 +167,23 @@ func (db *DB) SetConversationProduct(ctx context.Context, shopID, conversationID
 
 // RateConversation stores the buyer's rating once: a second rating gives
 // ErrConflict, a missing conversation ErrNotFound.
+// The rating's fact goes to the outbox in the same transaction.
 func (db *DB) RateConversation(ctx context.Context, shopID, conversationID int64, rating int, comment string) error {
-	if _, err := db.GetConversation(ctx, shopID, conversationID); err != nil {
-		return err
-	}
-	n, err := db.upsertState(ctx, db.w, shopID, conversationID, " WHERE conversation_service.rating = 0",
-		stateCol{"rating", "INTEGER", rating}, stateCol{"rating_comment", "TEXT", comment}, stateCol{"rated_at", "BIGINT", db.nowMillis()})
-	if err != nil {
-		return fmt.Errorf("store: rate conversation: %w", err)
-	}
-	if n == 0 {
-		return fmt.Errorf("store: rate conversation %d: already rated: %w", conversationID, ErrConflict)
-	}
-	return nil
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		c, err := scanConversation(tx.QueryRowContext(ctx, getConversationSQL, shopID, conversationID))
+		if err != nil {
+			return notFound(err, "rate conversation", conversationID)
+		}
+		n, err := db.upsertState(ctx, tx, shopID, conversationID, " WHERE conversation_service.rating = 0",
+			stateCol{"rating", "INTEGER", rating}, stateCol{"rating_comment", "TEXT", comment}, stateCol{"rated_at", "BIGINT", db.nowMillis()})
+		if err != nil {
+			return fmt.Errorf("store: rate conversation: %w", err)
+		}
+		if n == 0 {
+			return fmt.Errorf("store: rate conversation %d: already rated: %w", conversationID, ErrConflict)
+		}
+		return db.addFact(ctx, tx, shopID, FactRated, conversationID, FactData{Conversation: &c, Rating: rating, Comment: comment})
+	})
 }
 
 // noteOwnerChange keeps the queue and assignment times of a conversation
