@@ -22,6 +22,9 @@ if (!me.shops || me.shops.length === 0) {
 }
 let shopPick = "";
 try { shopPick = localStorage.getItem("xiaoer.desk.shop") || ""; } catch { /* none */ }
+// A push's link names its shop (?shop=) and conversation (#conversation=).
+shopPick = new URLSearchParams(location.search).get("shop") || shopPick;
+let linked = Number(new URLSearchParams(location.hash.slice(1)).get("conversation")) || 0;
 const shop = me.shops.find((s) => String(s.id) === shopPick) || me.shops[0];
 const perms = new Set(shop.permissions || []);
 const myID = me.account.id;
@@ -154,6 +157,17 @@ async function loadLists() {
     } catch { /* shown as empty */ }
   }
   drawList();
+}
+
+// openLinked opens, once, the conversation a push linked to.
+async function openLinked() {
+  const id = linked;
+  linked = 0;
+  if (!id) return;
+  if (!convs.has(id)) {
+    try { const d = await api("GET", `/api/v1/shops/${shop.id}/conversations/${id}`); entry(d.conversation); } catch { return; }
+  }
+  openConv(id);
 }
 
 // --- the chat pane ------------------------------------------------------------------
@@ -410,11 +424,13 @@ function onFrame(f) {
       if (e) { e.position = f.position; drawList(); }
       break;
     }
-    case "notify": {
-      const n = f.notice || {};
-      alerts.alert("offline", t("d.alert.offline"), n.text || "", () => openConv(f.conversation_id));
+    case "alert":
+      // The server decides who hears of what, and how, from each agent's
+      // notification preferences (internal/notify). A message in the
+      // conversation the agent is reading needs no alert.
+      if ((f.event === "message" || f.event === "new_buyer") && current && current.id === f.conversation_id && !document.hidden) break;
+      alerts.play(f, () => openConv(f.conversation_id));
       break;
-    }
     case "permissions": {
       // Sent after any change of membership in the shop; only a change of
       // this agent's own permissions needs the page rebuilt.
@@ -440,10 +456,9 @@ function onConversation(f) {
   if (c.owner !== "queue") e.waitSince = null;
   if (c.owner === "queue" && (!was || was.owner !== "queue")) {
     e.waitSince = c.updated_at;
-    details(e).then(() => alerts.alert("queue", t("d.alert.queue"), buyerName(e) + (f.event && f.event.reason ? " · " + reasonText(f.event.reason) : ""), () => openConv(c.id)));
+    details(e);
   }
   if (c.owner === "agent" && c.agent_id === myID && (!was || was.owner !== "agent" || was.agent_id !== myID)) {
-    alerts.alert("assigned", t("d.alert.assigned"), buyerName(e) + (f.event && f.event.reason ? " · " + reasonText(f.event.reason) : ""), () => openConv(c.id));
     if (f.event && f.event.reason && f.event.reason !== "taken" && current && current.id === c.id) sysLine(reasonText(f.event.reason));
   }
   if (current && current.id === c.id) {
@@ -468,9 +483,6 @@ function onMessage(m) {
     if (!e.waitSince) e.waitSince = m.created_at;
     const looking = current && current.id === m.conversation_id && !document.hidden;
     if (!looking) e.unread++;
-    if (!looking || document.hidden) {
-      if (inTab(e, "mine")) alerts.alert("message", t("d.alert.message", { buyer: buyerName(e) }), previewOf(m), () => openConv(e.c.id));
-    }
   } else if (m.sender === "agent" || m.sender === "bot") {
     e.waitSince = e.c.owner === "queue" ? e.waitSince : null;
   }
@@ -488,7 +500,7 @@ document.addEventListener("visibilitychange", () => {
 const live = new Live(`/ws/agent?shop=${shop.id}`, {
   open: () => {
     if (current) live.send({ type: "watch", conversation_id: current.id, last_seq: current.seq });
-    loadLists();
+    loadLists().then(openLinked);
   },
   frame: onFrame,
   state: (s) => { $("#conn").textContent = s === "online" ? "" : t(s === "offline" ? "d.reconnecting" : "w.connecting"); },
