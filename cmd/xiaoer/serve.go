@@ -95,7 +95,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	srv := server.New(server.Options{Store: db, Chat: chats, KB: knowledge, Commerce: data, Notify: notices, Route: router, Bot: brain, Bus: broker, Hub: h,
 		Identities: auth.NewIdentities(key), Logger: log, Registry: reg, BaseURL: cfg.BaseURL, Version: version, SessionTTL: cfg.SessionTTL,
 		BcryptCost: cfg.BcryptCost, FrameRate: cfg.FrameRate, TrustProxy: cfg.TrustProxy,
-		UploadDir: filepath.Join(cfg.DataDir, "uploads")})
+		UploadDir: filepath.Join(cfg.DataDir, "uploads"), BackupDir: backupDir(cfg)})
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -219,6 +219,15 @@ func announce(ctx context.Context, cfg config.Config, db store.Store, knowledge 
 	}
 	fmt.Fprintf(stdout, "no accounts yet: create the owner account and the first shop at\n  %s/setup#%s\n", cfg.BaseURL, token)
 	return nil
+}
+
+// backupDir is where the console keeps SQLite copies (none for PostgreSQL,
+// which pg_dump backs up).
+func backupDir(cfg config.Config) string {
+	if cfg.DatabaseURL != "" {
+		return ""
+	}
+	return filepath.Join(cfg.DataDir, "backups")
 }
 
 // newBroker is the in-process bus of a single node, or NATS when the

@@ -61,7 +61,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	srv := New(Options{Store: db, Chat: chat.New(chat.Options{Store: db, Bus: broker}), Bus: broker, Hub: h,
 		KB:         kb.New(kb.Options{Store: db, Bus: broker, Packs: packs}),
 		Identities: auth.NewIdentities(strings.Repeat("k", 32)), BcryptCost: 4, FrameRate: 1000, BaseURL: "http://xiaoer.test",
-		UploadDir: t.TempDir()})
+		UploadDir: t.TempDir(), BackupDir: t.TempDir()})
 	env := &testEnv{t: t, db: db, srv: srv, http: httptest.NewServer(srv), shops: map[string]model.Shop{}, accts: map[string]model.Account{}}
 	t.Cleanup(func() {
 		srv.Drain()

@@ -151,6 +151,8 @@ func kbAccessTable(t *testing.T) map[string]access {
 			req: func(m *matrix, c caller, shop int64) matrixReq {
 				return matrixReq{path: m.convURL(t, shop, model.OwnerAgent, m.assignee(c), "/suggestions")}
 			}},
+		"GET /api/v1/shops/{shop}/system":          {who: member, ok: 200, allow: botSettings, req: inShop("/system", nil)},
+		"POST /api/v1/shops/{shop}/system/backups": {who: member, ok: 201, allow: []string{auth.RoleOwner}, req: inShop("/system/backups", nil)},
 		// Packs are the binary's, not a shop's: every shop names the same ones.
 		"POST /api/v1/shops/{shop}/kb/packs/{pack}/enable": {who: member, ok: 200, allow: kbManagers, foreign: 200,
 			req: func(m *matrix, _ caller, shop int64) matrixReq {

@@ -82,6 +82,8 @@ func (s *Server) routes() []route {
 		{"PUT", "/api/v1/shops/{shop}/groups/{id}/members", member, perms(auth.AgentsManage), s.groupSetMembers},
 		{"DELETE", "/api/v1/shops/{shop}/groups/{id}", member, perms(auth.AgentsManage), s.groupDelete},
 		{"GET", "/api/v1/shops/{shop}/audit", member, perms(auth.AuditRead), s.auditList},
+		{"GET", "/api/v1/shops/{shop}/system", member, perms(auth.SettingsManage), s.systemGet},
+		{"POST", "/api/v1/shops/{shop}/system/backups", member, perms(auth.SettingsManage), s.backupCreate},
 
 		{"GET", "/api/v1/shops/{shop}/conversations", member, readConv, s.conversationList},
 		{"GET", "/api/v1/shops/{shop}/conversations/{id}", member, readConv, s.conversationGet},

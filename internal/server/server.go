@@ -47,6 +47,9 @@ type Options struct {
 	TrustProxy bool // read the client address from X-Forwarded-For
 	// UploadDir keeps the images sent in chats; empty turns uploads off.
 	UploadDir string
+	// BackupDir is where the system page lists and writes database
+	// copies; empty turns that off.
+	BackupDir string
 	Now       func() time.Time
 }
 

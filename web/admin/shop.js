@@ -124,10 +124,36 @@ export async function audit(main, ctx) {
   ], res.items || []));
 }
 
-export async function system(main) {
+export async function system(main, ctx) {
   const hz = await fetch("/healthz").then((r) => r.json()).catch(() => ({}));
+  // Without settings.manage the API would refuse (and the browser log it).
+  const sys = ctx.perms.has("settings.manage") ? await api("GET", base(ctx) + "/system").catch(() => null) : null;
+  const msg = status();
+  const list = h("div", {});
+  const show = (backups) => fill(list, backups.length ? table([
+    [t("a.sys.file"), (b) => b.name],
+    [t("a.sys.size"), (b) => (b.bytes / 1048576).toFixed(1) + " MB"],
+    [t("a.sys.made"), (b) => day(b.created_at) + " " + clock(b.created_at)],
+  ], backups) : h("p", { class: "muted" }, t("a.sys.none")));
+  const backups = sys ? sys.backups || [] : [];
+  show(backups);
+  const owner = ctx.shop.role === "owner";
   fill(main, h("h2", {}, t("a.s.system")),
-    h("dl", { class: "kv result" }, h("dt", {}, t("a.sys.version")), h("dd", { id: "sys-version" }, hz.version || "?"),
-      h("dt", {}, t("a.sys.health")), h("dd", {}, hz.status || "?")),
-    placeholder("a.sys.wait", "cli"));
+    h("dl", { class: "kv result" },
+      h("dt", {}, t("a.sys.version")), h("dd", { id: "sys-version" }, hz.version || "?"),
+      h("dt", {}, t("a.sys.health")), h("dd", {}, hz.status || "?"),
+      h("dt", {}, t("a.sys.db")), h("dd", {}, sys ? sys.database : "?"),
+      h("dt", {}, t("a.sys.schema")), h("dd", { id: "sys-schema" }, sys ? `${sys.schema_version} / ${sys.latest_schema}` : "?")),
+    h("h3", {}, t("a.sys.backups")),
+    sys && sys.backups_enabled && owner ? h("button", { type: "button", class: "primary", on: { click: async () => {
+      try {
+        const b = await api("POST", base(ctx) + "/system/backups");
+        backups.unshift(b);
+        show(backups);
+        msg.ok(t("a.sys.done"));
+      } catch (e) {
+        msg.fail(e);
+      }
+    } } }, t("a.sys.backup")) : h("p", { class: "muted" }, t(owner ? "a.sys.cli" : "a.sys.owner")),
+    msg, list);
 }
