@@ -19,8 +19,9 @@ type WebhookInput struct {
 	Enabled *bool    `json:"enabled"`
 }
 
-// WebhookView is a webhook as the API shows it. Secret is there only in
-// the answer that made it (creation or rotation): it is never shown again.
+// WebhookView is a webhook as the API shows it: the URL with its query
+// values masked (a token may hide there). Secret is there only in the
+// answer that made it (creation or rotation): it is never shown again.
 type WebhookView struct {
 	ID        int64     `json:"id"`
 	Name      string    `json:"name"`
@@ -37,7 +38,7 @@ func webhookView(t store.NotifyTarget) WebhookView {
 	if ev == nil {
 		ev = []string{}
 	}
-	return WebhookView{ID: t.ID, Name: t.Name, URL: decodeConfig(t).URL, Events: ev, Enabled: t.Enabled,
+	return WebhookView{ID: t.ID, Name: t.Name, URL: maskURL(KindWebhook, decodeConfig(t).URL), Events: ev, Enabled: t.Enabled,
 		CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC()}
 }
 

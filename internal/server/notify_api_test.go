@@ -51,17 +51,20 @@ func TestNotifyAPI(t *testing.T) {
 	}
 
 	var hook map[string]any
-	if st := admin.do("POST", base+"/webhooks", map[string]any{"name": "ERP", "url": "http://127.0.0.1:9/in",
+	if st := admin.do("POST", base+"/webhooks", map[string]any{"name": "ERP", "url": "http://127.0.0.1:9/in?token=tok-abcdef",
 		"events": []string{"conversation.closed"}}, &hook); st != 201 {
 		t.Fatalf("create webhook: %d %v", st, hook)
+	}
+	if hook["url"] != "http://127.0.0.1:9/in?token=****cdef" {
+		t.Errorf("webhook url %v: want the token masked", hook["url"])
 	}
 	secret, _ := hook["secret"].(string)
 	if !strings.HasPrefix(secret, "whsec_") {
 		t.Fatalf("webhook secret %q", secret)
 	}
 	admin.do("GET", base+"/webhooks", nil, &list)
-	if strings.Contains(fmt.Sprint(list), secret) {
-		t.Error("the webhook list shows the secret")
+	if raw := fmt.Sprint(list); strings.Contains(raw, secret) || strings.Contains(raw, "tok-abcdef") {
+		t.Errorf("the webhook list shows a secret: %s", raw)
 	}
 	var rotated map[string]any
 	admin.do("POST", fmt.Sprintf("%s/webhooks/%v/secret", base, hook["id"]), nil, &rotated)
