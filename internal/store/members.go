@@ -110,11 +110,17 @@ func (db *DB) UpdateMember(ctx context.Context, m model.Membership) error {
 	return affectedOne(res, err, "update member", fmt.Sprintf("%d/%d", m.ShopID, m.AccountID))
 }
 
-// SetAgentStatus saves an agent's own status in a shop.
+// SetAgentStatus saves an agent's own status in a shop, and logs a change
+// of it for the time-online statistics.
 func (db *DB) SetAgentStatus(ctx context.Context, shopID, accountID int64, s model.AgentStatus) error {
-	res, err := db.w.ExecContext(ctx, `UPDATE memberships SET status = $3 WHERE shop_id = $1 AND account_id = $2`,
-		shopID, accountID, string(s))
-	return affectedOne(res, err, "set agent status", fmt.Sprintf("%d/%d", shopID, accountID))
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE memberships SET status = $3 WHERE shop_id = $1 AND account_id = $2`,
+			shopID, accountID, string(s))
+		if err := affectedOne(res, err, "set agent status", fmt.Sprintf("%d/%d", shopID, accountID)); err != nil {
+			return err
+		}
+		return logAgentStatus(ctx, tx, shopID, accountID, s, db.nowMillis())
+	})
 }
 
 // RemoveMember ends a membership and the account's group memberships in the
@@ -130,7 +136,8 @@ AND group_id IN (SELECT id FROM agent_groups WHERE shop_id = $1)`, shopID, accou
 		if err != nil {
 			return fmt.Errorf("store: remove member groups: %w", err)
 		}
-		return nil
+		// A member who leaves stops being online.
+		return logAgentStatus(ctx, tx, shopID, accountID, model.StatusOffline, db.nowMillis())
 	})
 }
 

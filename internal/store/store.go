@@ -91,6 +91,7 @@ type Store interface {
 
 	Commerce // the shop's data: commerce.go
 	Service  // customer service around conversations: service.go, canned.go
+	Stats    // statistics and the knowledge-gap loop: stats*.go
 	Notify   // notifications and outgoing events: notify.go, outbox.go, deliveries.go
 }
 

@@ -63,6 +63,7 @@ func Run(t *testing.T, open Opener) {
 		{"ReadPositions", testReadPositions},
 		{"Commerce", testCommerce},
 		{"Service", testService},
+		{"Stats", testStats},
 		{"Notify", testNotify},
 	}
 	suite = append(suite, kbTests...)
