@@ -28,6 +28,7 @@ import (
 	"github.com/xiaoer-cs/xiaoer/internal/notify"
 	"github.com/xiaoer-cs/xiaoer/internal/route"
 	"github.com/xiaoer-cs/xiaoer/internal/server"
+	"github.com/xiaoer-cs/xiaoer/internal/stats"
 	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
 
@@ -89,10 +90,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		AllowPrivate: cfg.NotifyAllowPrivate, SingleNode: cfg.NATSURL == ""})
 	broker.Subscribe(notices.Handle)
 	workers.Go(func() { notices.Run(botCtx) })
+	// The statistics job keeps the hourly rollups current and mines the
+	// questions the bot could not answer (internal/stats).
+	reports := stats.New(stats.Options{Store: db, KB: knowledge, Logger: log})
+	workers.Go(func() { reports.Run(botCtx) })
 	defer func() { stopBot(); workers.Wait() }()
 
 	reg := prometheus.NewRegistry()
-	srv := server.New(server.Options{Store: db, Chat: chats, KB: knowledge, Commerce: data, Notify: notices, Route: router, Bot: brain, Bus: broker, Hub: h,
+	srv := server.New(server.Options{Store: db, Chat: chats, KB: knowledge, Commerce: data, Notify: notices, Route: router, Bot: brain, Stats: reports, Bus: broker, Hub: h,
 		Identities: auth.NewIdentities(key), Logger: log, Registry: reg, BaseURL: cfg.BaseURL, Version: version, SessionTTL: cfg.SessionTTL,
 		BcryptCost: cfg.BcryptCost, FrameRate: cfg.FrameRate, TrustProxy: cfg.TrustProxy,
 		UploadDir: filepath.Join(cfg.DataDir, "uploads"), BackupDir: backupDir(cfg)})

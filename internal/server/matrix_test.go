@@ -247,6 +247,7 @@ func accessTable(t *testing.T) map[string]access {
 	maps.Copy(table, kbAccessTable(t))
 	maps.Copy(table, commerceAccessTable(t))
 	maps.Copy(table, webAccessTable(t))
+	maps.Copy(table, statsAccessTable(t))
 	maps.Copy(table, notifyAccessTable(t))
 	maps.Copy(table, serviceAccessTable(t))
 	return table

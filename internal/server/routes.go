@@ -36,6 +36,8 @@ func (s *Server) routes() []route {
 	readConv := perms(auth.ConversationsReadAssigned, auth.ConversationsReadAll)
 	shopData := perms(auth.ShopDataManage)
 	kbm := perms(auth.KBManage)
+	reports := perms(auth.ReportsRead)
+	gapReaders := perms(auth.KBManage, auth.ReportsRead)
 	settings := perms(auth.SettingsManage)
 	return []route{
 		{"GET", "/healthz", public, nil, s.healthz},
@@ -170,6 +172,24 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/shops/{shop}/webhooks/{id}/test", member, settings, s.webhookTest},
 		{"GET", "/api/v1/shops/{shop}/deliveries", member, settings, s.deliveryList},
 		{"POST", "/api/v1/shops/{shop}/deliveries/{id}/retry", member, settings, s.deliveryRetry},
+
+		// Statistics (stats_*.go, docs/metrics.md): one report a measure,
+		// each also as CSV, the live overview, and the knowledge-gap drafts.
+		{"GET", "/api/v1/shops/{shop}/stats/overview", member, reports, s.statsReport("overview")},
+		{"GET", "/api/v1/shops/{shop}/stats/conversations", member, reports, s.statsReport("conversations")},
+		{"GET", "/api/v1/shops/{shop}/stats/bot", member, reports, s.statsReport("bot")},
+		{"GET", "/api/v1/shops/{shop}/stats/handoffs", member, reports, s.statsReport("handoffs")},
+		{"GET", "/api/v1/shops/{shop}/stats/satisfaction", member, reports, s.statsReport("satisfaction")},
+		{"GET", "/api/v1/shops/{shop}/stats/times", member, reports, s.statsReport("times")},
+		{"GET", "/api/v1/shops/{shop}/stats/agents", member, reports, s.statsReport("agents")},
+		{"GET", "/api/v1/shops/{shop}/stats/intents", member, reports, s.statsReport("intents")},
+		{"GET", "/api/v1/shops/{shop}/stats/faqs", member, reports, s.statsReport("faqs")},
+		{"GET", "/api/v1/shops/{shop}/stats/live", member, reports, s.statsLive},
+		{"GET", "/api/v1/shops/{shop}/stats/gaps", member, gapReaders, s.gapList},
+		{"GET", "/api/v1/shops/{shop}/stats/gaps/{id}", member, gapReaders, s.gapGet},
+		{"POST", "/api/v1/shops/{shop}/stats/gaps/refresh", member, kbm, s.gapMine},
+		{"POST", "/api/v1/shops/{shop}/stats/gaps/{id}/approve", member, kbm, s.gapApprove},
+		{"POST", "/api/v1/shops/{shop}/stats/gaps/{id}/dismiss", member, kbm, s.gapDismiss},
 
 		// The shop's own systems push their data with an API key.
 		{"POST", "/api/v1/data/{entity}", apikey, nil, s.dataUpsert},

@@ -22,6 +22,7 @@ import (
 	"github.com/xiaoer-cs/xiaoer/internal/kb"
 	"github.com/xiaoer-cs/xiaoer/internal/notify"
 	router "github.com/xiaoer-cs/xiaoer/internal/route" // server has its own route (a line of the route table)
+	"github.com/xiaoer-cs/xiaoer/internal/stats"
 	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
 
@@ -34,6 +35,7 @@ type Options struct {
 	KB         *kb.Service
 	Route      *router.Service // queues and assignment; made from Store, Chat and Bus when nil
 	Bot        *bot.Bot        // the reply pipeline, its settings and suggestions; made when nil
+	Stats      *stats.Service  // reports and the knowledge-gap drafts; made from Store and KB when nil (not refreshing)
 	Bus        bus.Broker
 	Hub        *hub.Hub
 	Identities *auth.Identities
@@ -63,6 +65,7 @@ type Server struct {
 	kb      *kb.Service
 	route   *router.Service
 	bot     *bot.Bot
+	stats   *stats.Service
 	hub     *hub.Hub
 	ids     *auth.Identities
 	log     *slog.Logger
@@ -113,6 +116,10 @@ func New(opts Options) *Server {
 	s.notify = opts.Notify
 	if s.notify == nil {
 		s.notify = notify.New(notify.Options{Store: opts.Store, Bus: opts.Bus, Hub: opts.Hub, Logger: opts.Logger, Now: opts.Now, BaseURL: opts.BaseURL})
+	}
+	s.stats = opts.Stats
+	if s.stats == nil {
+		s.stats = stats.New(stats.Options{Store: opts.Store, KB: opts.KB, Logger: opts.Logger, Now: opts.Now})
 	}
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes() {

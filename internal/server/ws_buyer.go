@@ -52,6 +52,9 @@ type buyerSession struct {
 	buyer model.Buyer
 	conv  model.Conversation // zero until the buyer's first message
 	svc   buyerService
+	// channel is where the buyer writes from (stats_channel.go), kept
+	// with each conversation the socket opens.
+	channel string
 }
 
 // wsBuyer serves the widget's socket. Any site may open it (the widget runs
@@ -69,7 +72,7 @@ func (s *Server) wsBuyer(w http.ResponseWriter, r *http.Request) error {
 
 	ctx := context.WithoutCancel(r.Context())
 	so := newSocket(s, conn, "buyer")
-	b := &buyerSession{srv: s, so: so}
+	b := &buyerSession{srv: s, so: so, channel: channelOf(r)}
 	so.translate = b.translate
 	so.watch = func(id int64) { s.hub.WatchConversation(so, id) }
 	so.caughtUp = b.ownerNow
@@ -262,9 +265,14 @@ func (b *buyerSession) sendMessage(ctx context.Context, f frameIn) {
 }
 
 func (b *buyerSession) openConversation(ctx context.Context) error {
-	c, _, err := b.srv.chat.Resume(ctx, b.shop.ID, b.buyer.ID)
+	c, created, err := b.srv.chat.Resume(ctx, b.shop.ID, b.buyer.ID)
 	if err != nil {
 		return err
+	}
+	if created {
+		if err := b.srv.store.SetConversationChannel(ctx, b.shop.ID, c.ID, b.channel); err != nil {
+			b.srv.log.Warn("buyer channel", "conversation", c.ID, "err", err) // only the statistics miss it
+		}
 	}
 	if b.conv.ID != 0 && b.conv.ID != c.ID {
 		b.srv.hub.UnwatchConversation(b.so, b.conv.ID)
