@@ -5,11 +5,13 @@ import { h, fill, $ } from "../common/dom.js";
 import { load, t, switcher, translate } from "../common/i18n.js";
 import { me as getMe, logout } from "../common/api.js";
 import { loginForm } from "../common/login.js";
-import { faqList, faqEdit, kbTest, packs, categories, gaps } from "./kb.js";
+import { faqList, faqEdit, kbTest, packs, categories } from "./kb.js";
+import { gaps } from "./gaps.js";
 import { botSettings } from "./bot.js";
 import { pipelineForm, routingForm } from "./pipeline.js";
 import { members, roles, groups } from "./people.js";
-import { shopData, integration, notifications, stats, system, audit } from "./shop.js";
+import { shopData, integration, notifications, system, audit } from "./shop.js";
+import { stats } from "./stats.js";
 
 await load();
 const root = $("#root");
