@@ -2,11 +2,13 @@ package stats
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/xiaoer-cs/xiaoer/internal/model"
+	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
 
 // overview reads the overview's single row.
@@ -154,4 +156,52 @@ func TestLive(t *testing.T) {
 	if !reflect.DeepEqual(got, loads) {
 		t.Errorf("loads %v, want %v", got, loads)
 	}
+}
+
+// crashingStore fails ApplyStats after a number of calls, as a process
+// that stops in the middle of a refresh.
+type crashingStore struct {
+	store.Store
+	left int
+}
+
+var errCrash = errors.New("crash")
+
+func (c *crashingStore) ApplyStats(ctx context.Context, b store.StatsBatch) error {
+	if c.left == 0 {
+		return errCrash
+	}
+	c.left--
+	return c.Store.ApplyStats(ctx, b)
+}
+
+// TestRestartSafe stops refreshes part-way (during a rebuild, then while
+// catching up with new conversations) and checks that the next refresh
+// ends with the true figures.
+func TestRestartSafe(t *testing.T) {
+	ctx := context.Background()
+	w := build(t, "Asia/Shanghai", "2025-04-01", 3, 40, 5)
+	now := w.settle(t)
+	shop := w.g.shop
+	shop.Timezone = "Asia/Tokyo"
+	must(t, w.g.db.UpdateShop(ctx, shop))
+	w.loc = location(shop.Timezone)
+	crashing := New(Options{Store: &crashingStore{Store: w.g.db, left: 3}, Now: w.g.clk.Now, Batch: 7})
+	if err := crashing.Refresh(ctx); !errors.Is(err, errCrash) {
+		t.Fatalf("refresh: %v, want the crash", err)
+	}
+	// More history while nothing refreshes, then another crash.
+	b, err := w.g.db.EnsureVisitor(ctx, shop.ID, "late")
+	must(t, err)
+	w.g.session(b, now.Add(-2*time.Hour), "web")
+	now = w.g.latest.Add(48 * time.Hour)
+	w.g.clk.Set(now)
+	crashing = New(Options{Store: &crashingStore{Store: w.g.db, left: 2}, Now: w.g.clk.Now, Batch: 7})
+	if err := crashing.Refresh(ctx); !errors.Is(err, errCrash) {
+		t.Fatalf("refresh: %v, want the crash", err)
+	}
+	must(t, w.svc.Refresh(ctx))
+	f := w.filter(t, "from=2025-03-31&to="+bucketLabel(w.filter(t, "").To, false))
+	checkSeries(t, w, now, f)
+	checkBreakdowns(t, w, now, f)
 }

@@ -48,7 +48,7 @@ export async function stats(main, ctx) {
   const group = h("select", {}, h("option", { value: "" }, st("s.all")), h("option", { value: "0" }, st("s.no_group")));
   const agent = h("select", {}, h("option", { value: "" }, st("s.all")), h("option", { value: "0" }, st("s.bot_only")));
   const body = h("div", {});
-  const live = h("div", {});
+  const live = h("div", { class: "stats-live" });
   const go = () => draw(body, ctx, { from: from.value, to: to.value, granularity: gran.value, channel: channel.value, group: group.value, agent: agent.value });
   fill(main, h("h2", {}, st("s.title")),
     h("h3", {}, st("s.live")), live,
