@@ -30,3 +30,7 @@ echo "## built-in intent model on the held-out set"
 echo
 echo "## Go benchmarks (build and match on synthetic FAQs)"
 go test ./internal/nlp/ -run '^$' -bench 'Build|With|Match|Normalize' -benchmem -benchtime 5x
+
+echo
+echo "## publishing one FAQ into a shop of 10,000 (SQLite store, engine update, background rebuild)"
+go test ./internal/kb/ -run '^$' -bench PublishToAnswer -benchtime 5x

@@ -32,16 +32,29 @@ type signals [nSignals]float64
 // signalNames name the signals in explanations, in order.
 var signalNames = [nSignals]string{"bias", "prob", "prob_margin", "cos", "cos_margin", "bm25", "fused_margin", "agree", "known"}
 
-func signalsOf(s *faqScores, top []int) signals {
+// signalsOf computes the signals of a ranking (best first). answers[f]
+// numbers FAQ f's answer (nil: every FAQ its own): the runner-up the margins
+// are taken against is the best FAQ with another answer, since losing to a
+// FAQ that says the same thing costs the buyer nothing. With thousands of
+// templated FAQs such twins sit side by side and would otherwise make every
+// margin zero.
+func signalsOf(s *faqScores, top []int, answers []int32) signals {
 	var x signals
 	x[0] = 1
 	if len(top) == 0 {
 		return x
 	}
 	a := top[0]
+	same := func(f, g int) bool { return f == g || answers != nil && answers[f] == answers[g] }
 	x[1], x[3], x[5] = float64(s.prob[a]), float64(s.cos[a]), float64(s.bm25[a])
-	if len(top) > 1 {
-		b := top[1]
+	b := -1
+	for _, f := range top[1:] {
+		if !same(f, a) {
+			b = f
+			break
+		}
+	}
+	if b >= 0 {
 		x[2] = float64(s.prob[a] - s.prob[b])
 		x[4] = float64(s.cos[a] - s.cos[b])
 		x[6] = float64(s.fused[a] - s.fused[b])
@@ -54,12 +67,16 @@ func signalsOf(s *faqScores, top []int) signals {
 			bestCos = f
 		}
 	}
-	if bestCos == a {
+	if same(bestCos, a) {
 		x[7] = 1
 	}
 	x[8] = float64(s.known)
 	return x
 }
+
+// signalDepth is how far down the ranking signalsOf looks for a runner-up
+// with another answer.
+const signalDepth = 8
 
 // calibrator is a logistic regression from signals to the probability that
 // the top FAQ is the right answer.
@@ -101,8 +118,8 @@ type heldOut struct {
 // classifier trained on many phrasings ranks best alone, one trained on one
 // question per FAQ needs the nearest neighbour and BM25.
 // The weights are nil when there was nothing to hold out.
-func calibrate(qs []questionText, generic [][]feature, nfaq int) (calibrator, Thresholds, *[3]float32) {
-	byFusion, shopProbes := calibrationExamples(qs, generic, nfaq)
+func calibrate(qs []questionText, generic [][]feature, answers []int32) (calibrator, Thresholds, *[3]float32) {
+	byFusion, shopProbes := calibrationExamples(qs, generic, answers)
 	if shopProbes == 0 {
 		return defaultCalibrator, Thresholds{Answer: defaultAnswer, Suggest: defaultSuggest}, nil
 	}
@@ -175,8 +192,10 @@ func chooseHeldOut(qs []questionText, nfaq int) (hold []bool, probeIn, probeOut 
 // calibrationExamples trains a core without the held-out questions and
 // returns how it does on them under each fusion of fusionGrid, with the
 // number of probes taken from the shop's own FAQ (0 when the FAQ is too small
-// to hold any out).
-func calibrationExamples(qs []questionText, generic [][]feature, nfaq int) ([][]heldOut, int) {
+// to hold any out). answers[f] names FAQ f's answer: FAQs with the same
+// answer have the same number.
+func calibrationExamples(qs []questionText, generic [][]feature, answers []int32) ([][]heldOut, int) {
+	nfaq := len(answers)
 	if nfaq < 5 {
 		return nil, 0
 	}
@@ -197,16 +216,21 @@ func calibrationExamples(qs []questionText, generic [][]feature, nfaq int) ([][]
 	}
 	c := buildCore(train, nfaq, false)
 	ex := make([][]heldOut, len(fusionGrid))
+	// A ranking is right when its top FAQ gives the probe's answer: two FAQs
+	// with one answer (a catalogue's templated twins) are one for the buyer,
+	// and a held-out FAQ whose answer another FAQ gives is not out of scope.
+	var s faqScores
 	probe := func(feats []feature, faq int, weight float64) {
-		s := c.score(feats)
+		c.scoreInto(feats, &s)
 		for g, fuse := range fusionGrid {
 			s.refuse(fuse)
-			top := s.top(3)
-			h := heldOut{x: signalsOf(&s, top), weight: weight}
-			if faq >= 0 && len(top) > 0 {
-				h.top1 = top[0] == faq
-				for _, t := range top {
-					h.top3 = h.top3 || t == faq
+			top := s.top(signalDepth)
+			h := heldOut{x: signalsOf(&s, top, answers), weight: weight}
+			top = top[:min(3, len(top))]
+			for k, t := range top {
+				if faq >= 0 && answers[t] == answers[faq] {
+					h.top1 = h.top1 || k == 0
+					h.top3 = true
 				}
 			}
 			ex[g] = append(ex[g], h)
@@ -218,7 +242,7 @@ func calibrationExamples(qs []questionText, generic [][]feature, nfaq int) ([][]
 	// Out-of-scope weight is shared between near misses (held-out FAQs) and
 	// unrelated chatter.
 	for _, i := range probeOut {
-		probe(qs[i].feats, -1, priorOutOfScope/2/float64(len(probeOut)))
+		probe(qs[i].feats, int(qs[i].faq), priorOutOfScope/2/float64(len(probeOut)))
 	}
 	for _, f := range generic {
 		probe(f, -1, priorOutOfScope/2/float64(len(generic)))

@@ -1,8 +1,10 @@
 package nlp
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
+	"slices"
 )
 
 // classWeight is one non-zero weight of the linear model: the weight that a
@@ -20,6 +22,9 @@ type linear struct {
 	nclass int
 	byFeat [][]classWeight
 	bias   []float32
+	// centroids is set when the classes are centroids (trainCentroids)
+	// rather than trained.
+	centroids bool
 }
 
 // lr0 is the initial SGD step; it decays linearly to a tenth over training.
@@ -30,6 +35,17 @@ const lr0 = 1.0
 // most this many weights; beyond it (thousands of FAQs) the engine falls back
 // to class centroids, which train in one pass.
 const maxDenseWeights = 24 << 20
+
+// maxLinearClasses is the most FAQs a trained classifier is built for; above
+// it the classes are centroids, whatever the vocabulary. Training with a
+// sampled softmax costs questions × (a lookalike search over every question
+// + 41 classes a step), which grows with the square of the FAQ: 2,000 FAQs
+// of three questions take 0.5–1 s, 10,000 FAQs written from templates (a
+// small vocabulary, so the dense-weight limit did not stop it) took 15–30 s
+// and 100 MB of weights, for a classifier that had learnt next to nothing:
+// with a few questions per class, a trained class is little better than its
+// centroid.
+const maxLinearClasses = 2000
 
 // trainLinear fits the model by stochastic gradient descent on the softmax
 // loss. The order of examples is shuffled with a fixed seed so that a build
@@ -161,29 +177,53 @@ func sparsifyLinear(w, bias []float32, nfeat, nclass int) *linear {
 // normalised mean of its questions' vectors and a score is a cosine, scaled
 // so that its softmax is about as sharp as a trained model's.
 func trainCentroids(xs []sparse, ys []int32, nfeat, nclass int) *linear {
-	sums := make([]map[int32]float32, nclass)
-	for i, x := range xs {
-		c := ys[i]
-		if sums[c] == nil {
-			sums[c] = make(map[int32]float32)
-		}
-		for k, f := range x.ids {
-			sums[c][f] += x.ws[k]
-		}
+	byClass := make([][]int, nclass)
+	for i, c := range ys {
+		byClass[c] = append(byClass[c], i)
 	}
-	const sharpness = 12
-	m := &linear{nclass: nclass, byFeat: make([][]classWeight, nfeat), bias: make([]float32, nclass)}
-	for c, s := range sums {
-		var norm float64
-		for _, v := range s {
-			norm += float64(v * v)
-		}
-		inv := float32(sharpness / math.Sqrt(norm+1e-12))
-		for f, v := range s {
-			m.byFeat[f] = append(m.byFeat[f], classWeight{int32(c), v * inv})
+	m := &linear{nclass: nclass, byFeat: make([][]classWeight, nfeat), bias: make([]float32, nclass), centroids: true}
+	var buf []classWeight
+	for c, members := range byClass {
+		buf = centroid(xs, members, buf[:0])
+		for _, cw := range buf {
+			m.byFeat[cw.class] = append(m.byFeat[cw.class], classWeight{int32(c), cw.w})
 		}
 	}
 	return m
+}
+
+// centroidSharpness scales centroid cosines into logits.
+const centroidSharpness = 12
+
+// centroid returns the scaled, normalised sum of the vectors xs[members] as
+// (feature, weight) pairs, by feature; classWeight.class holds the feature.
+// A class has a handful of questions, so their sorted vectors are merged by
+// concatenating and sorting rather than through a map. The result is
+// appended to all, which the caller may reuse.
+func centroid(xs []sparse, members []int, all []classWeight) []classWeight {
+	for _, i := range members {
+		for k, f := range xs[i].ids {
+			all = append(all, classWeight{f, xs[i].ws[k]})
+		}
+	}
+	slices.SortStableFunc(all, func(a, b classWeight) int { return cmp.Compare(a.class, b.class) })
+	out := all[:0]
+	for _, cw := range all {
+		if n := len(out); n > 0 && out[n-1].class == cw.class {
+			out[n-1].w += cw.w
+		} else {
+			out = append(out, cw)
+		}
+	}
+	var norm float64
+	for _, cw := range out {
+		norm += float64(cw.w * cw.w)
+	}
+	inv := float32(centroidSharpness / math.Sqrt(norm+1e-12))
+	for i := range out {
+		out[i].w *= inv
+	}
+	return out
 }
 
 // logits writes the class scores for q into out (length nclass).

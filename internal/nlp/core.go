@@ -1,6 +1,9 @@
 package nlp
 
-import "sort"
+import (
+	"math"
+	"sort"
+)
 
 // fuseCentroids are the fusion weights of centroid classifiers (the
 // large-FAQ fallback), which are weaker: the nearest neighbour keeps precise
@@ -20,6 +23,9 @@ type core struct {
 	texts []string // question text of each indexed document
 	nfaq  int
 	fuse  [3]float32 // weights of classifier, neighbour and BM25 in the ranking
+	// dead lists, sorted, the FAQ slots an update removed or replaced: they
+	// score nothing.
+	dead []int32
 }
 
 // buildCore indexes the questions and trains the classifier. closedWorld
@@ -41,7 +47,7 @@ func buildCore(qs []questionText, nfaq int, closedWorld bool) *core {
 		}
 	}
 	c := &core{ix: ix, texts: texts, nfaq: nfaq}
-	if len(ix.post)*nfaq <= maxDenseWeights {
+	if nfaq <= maxLinearClasses && len(ix.post)*nfaq <= maxDenseWeights {
 		var cands [][]int32
 		if len(xs)*nfaq > fullSoftmaxPairs {
 			cands = c.lookalikes(xs, docs)
@@ -109,14 +115,26 @@ type faqScores struct {
 }
 
 func (c *core) score(feats []feature) faqScores {
+	var s faqScores
+	c.scoreInto(feats, &s)
+	return s
+}
+
+// scoreInto scores the query into s, reusing its arrays when they are large
+// enough: calibration scores hundreds of probes over thousands of FAQs.
+func (c *core) scoreInto(feats []feature, s *faqScores) {
 	q, known := c.ix.vector(feats, c.ix.idf)
 	qc, _ := c.ix.vector(feats, c.ix.cidf)
 	ds := c.ix.score(qc, feats)
 	defer ds.release()
-	s := faqScores{
-		prob: make([]float32, c.nfaq), cos: make([]float32, c.nfaq),
-		bm25: make([]float32, c.nfaq), near: make([]int32, c.nfaq), fused: make([]float32, c.nfaq),
+	if cap(s.prob) < c.nfaq {
+		s.prob, s.cos, s.bm25 = make([]float32, c.nfaq), make([]float32, c.nfaq), make([]float32, c.nfaq)
+		s.near, s.fused = make([]int32, c.nfaq), make([]float32, c.nfaq)
 	}
+	s.prob, s.cos, s.bm25 = s.prob[:c.nfaq], s.cos[:c.nfaq], s.bm25[:c.nfaq]
+	s.near, s.fused, s.known = s.near[:c.nfaq], s.fused[:c.nfaq], 0
+	clear(s.cos)
+	clear(s.bm25)
 	for i := range s.near {
 		s.near[i] = -1
 	}
@@ -129,19 +147,18 @@ func (c *core) score(feats []feature) faqScores {
 		}
 	}
 	c.clf.logits(q, s.prob)
+	for _, f := range c.dead {
+		s.prob[f], s.cos[f], s.bm25[f], s.near[f] = float32(math.Inf(-1)), 0, 0, -1
+	}
 	softmaxInPlace(s.prob)
 	s.refuse(c.fuse)
-	var all, kn float32
+	var all float32
 	for _, f := range feats {
 		all += f.w
 	}
-	for _, f := range known {
-		kn += f.w
-	}
 	if all > 0 {
-		s.known = kn / all
+		s.known = known / all
 	}
-	return s
 }
 
 // refuse recomputes the ranking score with other fusion weights.

@@ -62,9 +62,17 @@ type Engine struct {
 	opts Options
 	fz   *featurizer
 	core *core
-	cal  calibrator
-	thr  Thresholds
-	an   *Analyzer
+	// verbatim finds the FAQ whose own question a message is.
+	verbatim verbatimTable
+	// answers numbers each FAQ's answer; FAQs with the same answer share it.
+	answers []int32
+	// live is the number of FAQs (faqs also holds the slots of FAQs that an
+	// update removed or replaced); changes counts the FAQs updated since the
+	// last Build.
+	live, changes int
+	cal           calibrator
+	thr           Thresholds
+	an            *Analyzer
 }
 
 // ErrNoFAQ is returned by Build when no FAQ has a question.
@@ -77,9 +85,10 @@ func Build(faqs []FAQ, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{faqs: clean, opts: opts}
-	e.fz = &featurizer{syn: builtinSynonyms().withGroups(opts.Synonyms)}
+	e := &Engine{faqs: clean, opts: opts, live: len(clean)}
+	e.fz = &featurizer{syn: builtinSynonyms().withGroups(opts.Synonyms), numbers: numberWeight(clean)}
 	texts := questionFeatures(e.fz, clean)
+	e.verbatim, e.answers = buildVerbatim(texts), answerGroups(clean)
 	// Calibration trains its own core on part of the FAQ, and the intent
 	// model may need training too: all three run at once on a multi-core
 	// machine.
@@ -91,7 +100,7 @@ func Build(faqs []FAQ, opts Options) (*Engine, error) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		e.cal, e.thr, fuse = calibrate(texts, genericProbes(e.fz), len(clean))
+		e.cal, e.thr, fuse = calibrate(texts, genericProbes(e.fz), e.answers)
 	}()
 	go func() {
 		defer wg.Done()
@@ -112,6 +121,26 @@ func Build(faqs []FAQ, opts Options) (*Engine, error) {
 	}
 	e.thr = overrideThresholds(e.thr, opts)
 	return e, nil
+}
+
+// answerGroups numbers the FAQs' answers: FAQs with the same (non-empty)
+// answer text get the same number.
+func answerGroups(faqs []FAQ) []int32 {
+	out := make([]int32, len(faqs))
+	first := make(map[string]int32, len(faqs))
+	for i, f := range faqs {
+		out[i] = int32(i)
+		a := strings.TrimSpace(f.Answer)
+		if a == "" {
+			continue
+		}
+		if g, ok := first[a]; ok {
+			out[i] = g
+		} else {
+			first[a] = int32(i)
+		}
+	}
+	return out
 }
 
 // checkFAQs rejects FAQs without an ID or question and duplicate IDs.
@@ -149,36 +178,8 @@ func overrideThresholds(thr Thresholds, opts Options) Thresholds {
 	return thr
 }
 
-// With returns a new engine in which faq is added, or replaces the FAQ with
-// the same ID. The receiver is unchanged and may still be in use.
-func (e *Engine) With(faq FAQ) (*Engine, error) {
-	faqs := make([]FAQ, 0, len(e.faqs)+1)
-	replaced := false
-	for _, f := range e.faqs {
-		if f.ID == faq.ID {
-			f, replaced = faq, true
-		}
-		faqs = append(faqs, f)
-	}
-	if !replaced {
-		faqs = append(faqs, faq)
-	}
-	return Build(faqs, e.opts)
-}
-
-// Without returns a new engine without the FAQ with the given ID.
-func (e *Engine) Without(id string) (*Engine, error) {
-	faqs := make([]FAQ, 0, len(e.faqs))
-	for _, f := range e.faqs {
-		if f.ID != id {
-			faqs = append(faqs, f)
-		}
-	}
-	return Build(faqs, e.opts)
-}
-
 // FAQs returns the number of FAQs in the engine.
-func (e *Engine) FAQs() int { return len(e.faqs) }
+func (e *Engine) FAQs() int { return e.live }
 
 // Thresholds returns the thresholds the engine decides with.
 func (e *Engine) Thresholds() Thresholds { return e.thr }
@@ -187,7 +188,7 @@ func (e *Engine) Thresholds() Thresholds { return e.thr }
 // It counts the index, the classifier and the FAQ texts, not the dictionary
 // and intent model shared by all engines.
 func (e *Engine) MemoryBytes() int64 {
-	b := e.core.memoryBytes()
+	b := e.core.memoryBytes() + e.verbatim.memoryBytes()
 	for _, f := range e.faqs {
 		b += int64(len(f.ID)+len(f.Question)+len(f.Answer)) + 64
 		for _, s := range f.Similar {
@@ -201,6 +202,7 @@ func (e *Engine) MemoryBytes() int64 {
 type questionText struct {
 	faq   int32
 	text  string
+	key   string // verbatimKey of the normalised text
 	feats []feature
 }
 
@@ -220,7 +222,8 @@ func questionFeatures(fz *featurizer, faqs []FAQ) []questionText {
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(out); i += workers {
-				out[i].feats = fz.extract(Normalize(out[i].text)).feats
+				norm := Normalize(out[i].text)
+				out[i].feats, out[i].key = fz.extract(norm).feats, verbatimKey(norm)
 			}
 		}()
 	}

@@ -1,7 +1,8 @@
 package nlp
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
 )
 
@@ -41,6 +42,9 @@ func hashKey(kind byte, s string) uint64 {
 // featurizer turns normalized text into features. It is immutable.
 type featurizer struct {
 	syn *synonyms
+	// numbers is the weight of number words when set (see numberWeight);
+	// otherwise they weigh as any word.
+	numbers float32
 }
 
 // textFeatures holds what one text yields: its tokens, for explanation, and
@@ -61,7 +65,11 @@ func (fz *featurizer) extract(norm string) textFeatures {
 			continue
 		}
 		content = append(content, t.text)
-		add('w', t.text, weightWord)
+		if isNumber(t.text) && fz.numbers > 0 {
+			add('w', t.text, fz.numbers)
+		} else {
+			add('w', t.text, weightWord)
+		}
 		if g, ok := fz.syn.group[t.text]; ok {
 			add('s', g, weightSyn)
 		}
@@ -87,7 +95,7 @@ func (fz *featurizer) extract(norm string) textFeatures {
 	for k, w := range acc {
 		feats = append(feats, feature{k, w})
 	}
-	sort.Slice(feats, func(i, j int) bool { return feats[i].key < feats[j].key })
+	slices.SortFunc(feats, func(a, b feature) int { return cmp.Compare(a.key, b.key) })
 	return textFeatures{tokens: toks, feats: feats}
 }
 

@@ -1,7 +1,6 @@
 package nlp
 
 import (
-	"cmp"
 	"math"
 	"slices"
 	"sync"
@@ -59,15 +58,35 @@ type index struct {
 func buildIndex(docs [][]feature, docFAQ []int32) *index {
 	ix := &index{ids: make(map[uint64]int32), docFAQ: docFAQ}
 	ix.docLen = make([]float32, len(docs))
-	var total float32
-	for d, feats := range docs {
+	// Count first, so that every posting list is allocated once; ids holds
+	// the vocabulary id of every feature of every document, in order.
+	var df []int32
+	nfeat := 0
+	for _, feats := range docs {
+		nfeat += len(feats)
+	}
+	ids := make([]int32, 0, nfeat)
+	for _, feats := range docs {
 		for _, f := range feats {
 			id, ok := ix.ids[f.key]
 			if !ok {
-				id = int32(len(ix.post))
+				id = int32(len(df))
 				ix.ids[f.key] = id
-				ix.post = append(ix.post, nil)
+				df = append(df, 0)
 			}
+			df[id]++
+			ids = append(ids, id)
+		}
+	}
+	ix.post = make([][]posting, len(df))
+	for id, n := range df {
+		ix.post[id] = make([]posting, 0, n)
+	}
+	var total float32
+	for d, feats := range docs {
+		for _, f := range feats {
+			id := ids[0]
+			ids = ids[1:]
 			ix.post[id] = append(ix.post[id], posting{doc: int32(d), tf: f.w})
 			ix.docLen[d] += f.w
 		}
@@ -130,15 +149,14 @@ func classIDF(post [][]posting, docFAQ []int32) []float32 {
 
 // vector maps features to the vocabulary and returns the L2-normalised
 // TF-IDF vector (with the given IDF, ix.idf or ix.cidf) of the known
-// features along with the raw known features.
+// features along with the summed raw weight of the known features.
 // Unknown features count in the norm with the highest IDF: words no FAQ uses
 // make a message less like every FAQ, which is what out-of-scope looks like.
-func (ix *index) vector(feats []feature, idf []float32) (vec sparse, known []feature) {
-	type entry struct {
-		id int32
-		w  float32
-	}
-	entries := make([]entry, 0, len(feats))
+func (ix *index) vector(feats []feature, idf []float32) (vec sparse, known float32) {
+	// Each entry packs a vocabulary id (high half) with its weight's bits
+	// (low half), so sorting plain integers sorts by id: building a large
+	// engine makes tens of thousands of these vectors.
+	entries := make([]uint64, 0, len(feats))
 	var norm float32
 	unknownIDF := ix.unknownIDF()
 	for _, f := range feats {
@@ -149,18 +167,18 @@ func (ix *index) vector(feats []feature, idf []float32) (vec sparse, known []fea
 			continue
 		}
 		v := f.w * idf[id]
-		entries = append(entries, entry{id, v})
-		known = append(known, f)
+		entries = append(entries, uint64(id)<<32|uint64(math.Float32bits(v)))
+		known += f.w
 		norm += v * v
 	}
-	slices.SortFunc(entries, func(a, b entry) int { return cmp.Compare(a.id, b.id) })
+	slices.Sort(entries)
 	var inv float32
 	if norm > 0 {
 		inv = 1 / float32(math.Sqrt(float64(norm)))
 	}
 	vec = sparse{ids: make([]int32, len(entries)), ws: make([]float32, len(entries))}
 	for i, e := range entries {
-		vec.ids[i], vec.ws[i] = e.id, e.w*inv
+		vec.ids[i], vec.ws[i] = int32(e>>32), math.Float32frombits(uint32(e))*inv
 	}
 	return vec, known
 }

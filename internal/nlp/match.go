@@ -64,13 +64,17 @@ func (e *Engine) rank(text string) Result {
 	if k <= 0 {
 		k = 3
 	}
-	top := s.top(k)
-	if len(top) == 0 || s.fused[top[0]] <= 0 {
+	top := s.top(max(k, signalDepth))
+	own := e.verbatim.lookup(norm)
+	if own >= 0 {
+		top = putFirst(top, own, len(top))
+	}
+	if len(top) == 0 || s.fused[top[0]] <= 0 && own < 0 {
 		res.Reason = "no FAQ shares a word with the message"
 		return res
 	}
-	for _, f := range top {
-		if s.fused[f] <= 0 {
+	for i, f := range top[:min(k, len(top))] {
+		if s.fused[f] <= 0 && i > 0 {
 			break
 		}
 		c := Candidate{
@@ -83,7 +87,10 @@ func (e *Engine) rank(text string) Result {
 		}
 		res.Candidates = append(res.Candidates, c)
 	}
-	res.Confidence = e.cal.confidence(signalsOf(&s, top))
+	res.Confidence = e.cal.confidence(signalsOf(&s, top, e.answers))
+	if own >= 0 {
+		res.Confidence = max(res.Confidence, verbatimConfidence)
+	}
 	switch {
 	case res.Confidence >= e.thr.Answer:
 		res.Decision = Answer
@@ -91,7 +98,21 @@ func (e *Engine) rank(text string) Result {
 		res.Decision = Suggest
 	}
 	res.Reason = reason(res)
+	if own >= 0 {
+		res.Reason = "the message is this FAQ's own question; " + res.Reason
+	}
 	return res
+}
+
+// putFirst moves FAQ f to the front of the ranking top, keeping at most k.
+func putFirst(top []int, f, k int) []int {
+	out := append(make([]int, 0, k), f)
+	for _, g := range top {
+		if g != f && len(out) < k {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 func reason(r Result) string {
