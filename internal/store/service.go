@@ -282,7 +282,11 @@ func (db *DB) QueueGroups(ctx context.Context, shopID int64) ([]int64, error) {
 
 // AgentLoads counts the open conversations each agent of a shop owns.
 func (db *DB) AgentLoads(ctx context.Context, shopID int64) (map[int64]int, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT agent_id, COUNT(*) FROM conversations WHERE shop_id = $1 AND owner = 'agent' GROUP BY agent_id`, shopID)
+	// "+agent_id" keeps SQLite from walking the shop's whole
+	// conversations_agent index for its order (150 ms at a million
+	// conversations); it reads the few agent-owned rows of
+	// conversations_shop_owner instead.
+	rows, err := db.r.QueryContext(ctx, `SELECT +agent_id, COUNT(*) FROM conversations WHERE shop_id = $1 AND owner = 'agent' GROUP BY +agent_id`, shopID)
 	if err != nil {
 		return nil, fmt.Errorf("store: agent loads: %w", err)
 	}
