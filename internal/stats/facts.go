@@ -77,13 +77,13 @@ func (f *facts) add(t time.Time, metric, item string, agent, n, total int64) {
 }
 
 // bot counts into a metric of the bot's own (intents, FAQs) at t, for the
-// conversation's channel only: a shop has hundreds of FAQs, and by group
-// and agent too they would be most of the rollups.
+// conversation's channel only and by day only: a shop has hundreds of
+// FAQs, and by group, agent or hour too they would be most of the rollups.
 func (f *facts) bot(t time.Time, metric, item string) {
 	k := store.StatsKey{Bucket: localHour(t, f.loc), Metric: metric, Item: item, Channel: f.channel}
 	e := f.entries[k]
 	if e == nil {
-		e = &store.StatsEntry{Key: k}
+		e = &store.StatsEntry{Key: k, DailyOnly: true}
 		f.entries[k] = e
 	}
 	e.N++

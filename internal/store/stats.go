@@ -71,6 +71,10 @@ func (k StatsKey) less(o StatsKey) bool {
 type StatsEntry struct {
 	Key      StatsKey
 	N, Total int64
+	// DailyOnly keeps the entry out of the hourly rollup: figures only
+	// ever read by day (per FAQ, per intent), which would otherwise be most
+	// of its rows.
+	DailyOnly bool
 }
 
 // StatsShop is a shop's time zone now and the one its rollups were made in

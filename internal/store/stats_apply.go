@@ -38,10 +38,12 @@ func (db *DB) ApplyStats(ctx context.Context, b StatsBatch) error {
 		hourly, daily := map[statsCell]statsSum{}, map[statsCell]statsSum{}
 		add := func(shopID int64, e StatsEntry, sign int64) {
 			cell := statsCell{shopID, e.Key}
-			s := hourly[cell]
-			hourly[cell] = statsSum{s.n + sign*e.N, s.total + sign*e.Total}
+			if !e.DailyOnly {
+				s := hourly[cell]
+				hourly[cell] = statsSum{s.n + sign*e.N, s.total + sign*e.Total}
+			}
 			cell.key.Bucket = floorDiv(e.Key.Bucket, 24)
-			s = daily[cell]
+			s := daily[cell]
 			daily[cell] = statsSum{s.n + sign*e.N, s.total + sign*e.Total}
 		}
 		var changed []StatsContrib

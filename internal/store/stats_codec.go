@@ -11,8 +11,11 @@ import (
 var errBadContrib = errors.New("store: bad stats contribution")
 
 // contribVersion starts every encoded contribution, so a later format can
-// tell old rows apart.
-const contribVersion = 1
+// tell old rows apart. Version 1 had no flags (every entry hourly too).
+const contribVersion = 2
+
+// Entry flags.
+const flagDailyOnly = 1
 
 // encodeContrib packs what one conversation added to the rollups. It is
 // stored for every conversation (a million conversations, a million rows),
@@ -46,6 +49,11 @@ func encodeContrib(es []StatsEntry) []byte {
 		body = binary.AppendVarint(body, e.Key.AgentID)
 		body = binary.AppendVarint(body, e.N)
 		body = binary.AppendVarint(body, e.Total)
+		var flags uint64
+		if e.DailyOnly {
+			flags |= flagDailyOnly
+		}
+		body = binary.AppendUvarint(body, flags)
 	}
 	out := []byte{contribVersion}
 	out = binary.AppendVarint(out, base)
@@ -60,9 +68,10 @@ func encodeContrib(es []StatsEntry) []byte {
 
 // decodeContrib unpacks encodeContrib's output.
 func decodeContrib(b []byte) ([]StatsEntry, error) {
-	if len(b) == 0 || b[0] != contribVersion {
+	if len(b) == 0 || (b[0] != 1 && b[0] != contribVersion) {
 		return nil, errBadContrib
 	}
+	version := b[0]
 	d := decoder{b: b[1:]}
 	base := d.varint()
 	table := make([]string, d.uvarint())
@@ -89,6 +98,9 @@ func decodeContrib(b []byte) ([]StatsEntry, error) {
 		e.Key.Metric, e.Key.Item, e.Key.Channel = str(), str(), str()
 		e.Key.GroupID, e.Key.AgentID = d.varint(), d.varint()
 		e.N, e.Total = d.varint(), d.varint()
+		if version >= 2 {
+			e.DailyOnly = d.uvarint()&flagDailyOnly != 0
+		}
 		out = append(out, e)
 	}
 	if d.err != nil {

@@ -102,10 +102,19 @@ func testStatsRollups(t *testing.T, e *env) {
 	apply(second)
 	apply(second)
 	apply(store.StatsContrib{ConversationID: c1.ID + 1000, ShopID: b.ID, Entries: []store.StatsEntry{entry(h+1, "conv", "", "web", 0, 0, 1, 0)}})
+	// A daily-only entry is in the daily rollup alone.
+	faq := entry(h+3, "faq_volume", "101", "web", 0, 0, 2, 0)
+	faq.DailyOnly = true
+	apply(store.StatsContrib{ConversationID: c2.ID, ShopID: a.ID, Entries: []store.StatsEntry{
+		entry(h+1, "conv", "", "mobile", 5, 9, 1, 0), entry(h+25, "first_bot", "", "mobile", 5, 9, 1, 500), faq}})
+	diff(t, "daily-only, hourly", []store.StatsRow(nil), sums(t, e, store.StatsQuery{ShopID: a.ID, From: h, To: h + 48, Metrics: []string{"faq_volume"}}))
+	diff(t, "daily-only, daily", []store.StatsRow{{Metric: "faq_volume", Item: "101", N: 2}},
+		sums(t, e, store.StatsQuery{ShopID: a.ID, Daily: true, From: day, To: day + 2, Metrics: []string{"faq_volume"}, By: []string{"item"}}))
 
 	daily := sums(t, e, store.StatsQuery{ShopID: a.ID, Daily: true, From: day, To: day + 2, By: []string{"bucket", "item"}})
 	diff(t, "daily by item", []store.StatsRow{
 		{Metric: "conv", Bucket: day, N: 2},
+		{Metric: "faq_volume", Bucket: day, Item: "101", N: 2},
 		{Metric: "first_bot", Bucket: day, N: 1, Total: 2500},
 		{Metric: "first_bot", Bucket: day + 1, N: 1, Total: 500},
 		{Metric: "handoff", Bucket: day, Item: "keyword", N: 1},
