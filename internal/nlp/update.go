@@ -279,6 +279,15 @@ func (ix *index) withDocs(docs [][]feature, docFAQ []int32, nfaq int) *index {
 		c := float64(len(cf[id]))
 		nx.cidf[id] = float32(math.Log(1 + (float64(nfaq)-c+0.5)/(c+0.5)))
 	}
+	if nx.avgLen == 0 { // the engine had no question with a feature yet
+		var total float32
+		for _, feats := range docs {
+			for _, f := range feats {
+				total += f.w
+			}
+		}
+		nx.avgLen = total / float32(len(docs))
+	}
 	owned := map[int32]bool{}
 	for k, feats := range docs {
 		d := base + k

@@ -103,6 +103,22 @@ func TestUpdateReplacesAndRemoves(t *testing.T) {
 	}
 }
 
+// An engine whose questions were all punctuation learns its first real one.
+func TestUpdateOfAnEmptyIndex(t *testing.T) {
+	e, err := Build([]FAQ{{ID: "p", Question: "？？？"}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2, err := e.With(FAQ{ID: "ship", Question: "多久发货", Similar: []string{"什么时候发货"}, Answer: "48小时内"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e2.Match("什么时候能发货")
+	if len(r.Candidates) == 0 || r.Candidates[0].FAQID != "ship" || !(r.Candidates[0].BM25 > 0) {
+		t.Errorf("got %+v", r.Candidates)
+	}
+}
+
 func TestUpdateErrors(t *testing.T) {
 	e := buildShop(t, Options{})
 	tests := []struct {
