@@ -255,9 +255,9 @@ func (es *Engines) engineOptions(ctx context.Context, shopID int64, s Settings) 
 }
 
 // Incremental updates (see Rebuild). From about a thousand FAQs a full build
-// takes a noticeable fraction of a second, and several seconds for 10,000
-// FAQs on a busy machine, while an update takes milliseconds; below that a
-// full build is cheap and exact. An update keeps the old calibration and
+// takes a noticeable fraction of a second, and more than a second on a busy
+// machine (docs/performance.md), while an update takes milliseconds; below
+// that a full build is cheap and exact. An update keeps the old calibration and
 // approximates the new FAQs' classes, so the shop is rebuilt in full soon
 // after, in the background; a large change (an import) is built in full at
 // once.
