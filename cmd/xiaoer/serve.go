@@ -111,6 +111,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	warmUp(ctx, db, engines, log)
+	// Answer what buyers wrote while the bot was down (a crash between a
+	// stored message and its reply).
+	if n, err := brain.Recover(ctx); err != nil {
+		log.Error("bot: recover unanswered messages", "err", err)
+	} else if n > 0 {
+		log.Info("bot: answering messages left unanswered by the last run", "messages", n)
+	}
 	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
