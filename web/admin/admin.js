@@ -10,7 +10,8 @@ import { gaps } from "./gaps.js";
 import { botSettings } from "./bot.js";
 import { pipelineForm, routingForm } from "./pipeline.js";
 import { members, roles, groups } from "./people.js";
-import { shopData, integration, notifications, system, audit } from "./shop.js";
+import { shopData, integration, system, audit } from "./shop.js";
+import { notifications } from "./notify.js";
 import { stats } from "./stats.js";
 
 await load();

@@ -1,7 +1,8 @@
 // Shop data (API keys with their webhook signing secrets, import and
 // export), the widget integration (shop settings, identity secret, the
-// script tag), notifications, statistics, the audit log and system
-// information. Parts whose API belongs to a later issue say so plainly.
+// script tag), statistics, the audit log and system information (the
+// notifications page is notify.js). Parts whose API belongs to a later
+// issue say so plainly.
 import { h, fill, t, table, field, placeholder, status } from "./ui.js";
 import { api, download } from "../common/api.js";
 import { day, clock } from "../common/dom.js";
@@ -88,10 +89,6 @@ export async function integration(main, ctx) {
       if (!confirm(t("a.int.rotate_confirm"))) return;
       try { const r = await api("POST", base(ctx) + "/identity-secret"); fill(secret, h("div", { class: "secret" }, r.identity_secret)); } catch (e) { msg.fail(e); }
     } } }, t("a.int.rotate")));
-}
-
-export async function notifications(main) {
-  fill(main, h("h2", {}, t("a.s.notify")), h("p", { class: "muted" }, t("a.notify.intro")), placeholder("a.notify.wait", 8));
 }
 
 export async function stats(main, ctx) {

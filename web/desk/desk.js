@@ -8,6 +8,8 @@ import { api, me as getMe, logout } from "../common/api.js";
 import { loginForm } from "../common/login.js";
 import { Live } from "../common/socket.js";
 import { Alerts } from "./alerts.js";
+import { loadNotifyTexts, nt } from "../common/notify-text.js";
+import { prefsForm } from "../common/notify-prefs.js";
 import { Canned } from "./canned.js";
 import { showPanel, reasonText } from "./panel.js";
 import { messageRow } from "./message.js";
@@ -40,6 +42,21 @@ $("#logout").addEventListener("click", async () => { await logout(); location.re
 if (perms.has("conversations.read_all")) $('[data-tab="all"]').classList.remove("hidden");
 
 const alerts = new Alerts($("#alerts"));
+// The agent's own notification preferences (docs/notifications.md): what
+// the server alerts them of, with which sound, and what it pushes.
+await loadNotifyTexts();
+const prefsButton = h("button", { type: "button", id: "alert-prefs", title: nt("n.title.mine"), "aria-label": nt("n.title.mine") }, "⚙");
+$("#alerts").after(prefsButton);
+prefsButton.addEventListener("click", async () => {
+  const path = `/api/v1/shops/${shop.id}/notifications/me`;
+  let view;
+  try { view = await api("GET", path); } catch (e) { alert(e.message); return; }
+  const dlg = h("div", { class: "dialog" }, h("div", { class: "box wide" },
+    h("h3", {}, nt("n.title.mine")),
+    prefsForm(view, { save: (p) => api("PUT", path, p), reset: () => api("DELETE", path), tryTone: (name, v) => alerts.tone(name, v) }),
+    h("div", { class: "btns" }, h("button", { type: "button", on: { click: () => dlg.remove() } }, t("d.cancel")))));
+  document.body.appendChild(dlg);
+});
 const canned = new Canned(shop.id);
 
 // --- status -------------------------------------------------------------------
