@@ -124,6 +124,7 @@ VALUES ($1, $2, $3, $4, $5, $6)`, f.ShopID, f.EventID, f.Kind, f.ConversationID,
 }
 
 // ListFacts returns the oldest facts waiting in the outbox, of every shop.
+// A fact whose payload cannot be read has an empty Data.
 func (db *DB) ListFacts(ctx context.Context, limit int) ([]Fact, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 100
@@ -138,8 +139,11 @@ FROM notify_facts ORDER BY id LIMIT $1`, limit)
 			return f, err
 		}
 		f.CreatedAt = fromMillis(created)
-		if err := json.Unmarshal([]byte(payload), &f.Data); err != nil {
-			return f, fmt.Errorf("fact %d: %w", f.ID, err)
+		// A payload that cannot be read (none is written so) comes back
+		// empty rather than failing the whole outbox: the worker then
+		// delivers nothing for it and removes it, instead of stalling.
+		if json.Unmarshal([]byte(payload), &f.Data) != nil {
+			f.Data = FactData{}
 		}
 		return f, nil
 	})
