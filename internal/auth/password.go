@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -39,14 +40,38 @@ func CheckPassword(hash, password string) bool {
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 }
 
-// dummyHash is compared against when a login names no account, so that the
-// answer takes as long as for a wrong password and does not reveal which
-// logins exist.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("xiaoer-dummy-password"), bcrypt.MinCost)
+// dummyHashes are compared against when a login names no account, one per
+// bcrypt cost, so that the answer takes as long as for a wrong password and
+// does not reveal which logins exist. A hash at a lower cost than the
+// accounts' would answer a missing login hundreds of times faster.
+var dummyHashes struct {
+	mu sync.Mutex
+	m  map[int][]byte
+}
 
-// SpendPasswordTime does the work of a password check for a missing account.
-func SpendPasswordTime(password string) {
-	_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+// dummyHash returns the dummy hash at cost, made on first use.
+func dummyHash(cost int) []byte {
+	cost = min(max(cost, bcrypt.MinCost), bcrypt.MaxCost)
+	dummyHashes.mu.Lock()
+	defer dummyHashes.mu.Unlock()
+	if h, ok := dummyHashes.m[cost]; ok {
+		return h
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte("xiaoer-dummy-password"), cost)
+	if err != nil {
+		panic("auth: dummy hash: " + err.Error()) // only fails for a bad cost, clamped above
+	}
+	if dummyHashes.m == nil {
+		dummyHashes.m = map[int][]byte{}
+	}
+	dummyHashes.m[cost] = h
+	return h
+}
+
+// SpendPasswordTime does the work of a password check for a missing
+// account, at the bcrypt cost the accounts' passwords are hashed with.
+func SpendPasswordTime(password string, cost int) {
+	_ = bcrypt.CompareHashAndPassword(dummyHash(cost), []byte(password))
 }
 
 // NewToken returns a random URL-safe token of 32 bytes of entropy.

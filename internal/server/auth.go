@@ -53,7 +53,7 @@ func (s *Server) authLogin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		auth.SpendPasswordTime(req.Password)
+		auth.SpendPasswordTime(req.Password, s.opts.BcryptCost)
 	}
 	if err != nil || !auth.CheckPassword(acct.PasswordHash, req.Password) {
 		return s.loginFailed(r, keys)
