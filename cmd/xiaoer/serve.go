@@ -201,14 +201,20 @@ func visitorKey(ctx context.Context, cfg config.Config, db store.Store) (string,
 // announce seeds the demo or opens setup, and prints where to go.
 func announce(ctx context.Context, cfg config.Config, db store.Store, knowledge *kb.Service, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "xiaoer %s listening on %s\n", version, cfg.Listen)
-	fmt.Fprintf(stdout, "  API:        %s/api/v1  (docs/api.md)\n", cfg.BaseURL)
-	fmt.Fprintf(stdout, "  buyer chat: %s/ws/buyer  (docs/protocol.md)\n", cfg.BaseURL)
-	fmt.Fprintf(stdout, "  health:     %s/healthz   metrics: %s/metrics\n", cfg.BaseURL, cfg.BaseURL)
+	fmt.Fprintf(stdout, "  workbench:  %s/desk   console: %s/admin  (docs/guide-agent.md, docs/guide-admin.md)\n", cfg.BaseURL, cfg.BaseURL)
+	chatPage := cfg.BaseURL + "/chat/<shop>"
+	var res demo.Result
 	if cfg.Demo {
-		res, err := demo.Seed(ctx, demo.Options{Store: db, KB: knowledge, BcryptCost: cfg.BcryptCost})
-		if err != nil {
+		var err error
+		if res, err = demo.Seed(ctx, demo.Options{Store: db, KB: knowledge, BcryptCost: cfg.BcryptCost}); err != nil {
 			return err
 		}
+		chatPage = cfg.BaseURL + "/chat/" + res.Shop.Slug
+	}
+	fmt.Fprintf(stdout, "  buyer chat: %s   widget: %s/widget.js   socket: %s/ws/buyer  (docs/protocol.md)\n", chatPage, cfg.BaseURL, cfg.BaseURL)
+	fmt.Fprintf(stdout, "  API:        %s/api/v1  (docs/api.md)\n", cfg.BaseURL)
+	fmt.Fprintf(stdout, "  health:     %s/healthz   metrics: %s/metrics\n", cfg.BaseURL, cfg.BaseURL)
+	if cfg.Demo {
 		fmt.Fprintf(stdout, "demo shop %q (id %d, slug %q); every demo login has the password %q:\n",
 			res.Shop.Name, res.Shop.ID, res.Shop.Slug, demo.Password)
 		for _, l := range demo.Logins {
