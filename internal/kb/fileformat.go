@@ -25,6 +25,15 @@ const (
 // MaxImportRows bounds one import.
 const MaxImportRows = 20000
 
+// Bounds on what an Excel file may unpack to: a workbook is a zip, and a
+// few megabytes of it can declare gigabytes (excelize allows 16 GB unless
+// told otherwise). maxXLSXUnzip is the whole workbook unpacked;
+// maxXLSXInMemory the part kept in memory rather than in temporary files.
+const (
+	maxXLSXUnzip    = 256 << 20
+	maxXLSXInMemory = 64 << 20
+)
+
 // fileFAQ is one FAQ as files hold it. Category is a path of names
 // ("售后 After-sales/退货").
 type fileFAQ struct {
@@ -90,7 +99,7 @@ func readFile(r io.Reader, format string, loc *time.Location) ([]parsedRow, erro
 		}
 		return readSheet(records, loc)
 	case FormatXLSX:
-		f, err := excelize.OpenReader(r)
+		f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: maxXLSXUnzip, UnzipXMLSizeLimit: maxXLSXInMemory})
 		if err != nil {
 			return nil, fmt.Errorf("not a valid Excel file: %w", err)
 		}
