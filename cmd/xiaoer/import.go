@@ -42,6 +42,9 @@ func (d *dataFlags) open(ctx context.Context, cfg config.Config, file string) (*
 		return fail(fmt.Errorf("%w: --entity %q: one of products, buyers, orders, carts, favourites, coupons, reviews", errUsage, d.entity))
 	}
 	name := d.format
+	if name == "" && file == "-" {
+		return fail(fmt.Errorf("%w: --format is required with --out - (csv, jsonl or xlsx)", errUsage))
+	}
 	if name == "" {
 		name = file
 	}
