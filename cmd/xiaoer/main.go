@@ -45,11 +45,11 @@ Usage:
   xiaoer migrate [--status]       apply pending database migrations
   xiaoer user create|reset-password [flags]
   xiaoer backup [--out FILE]      consistent copy of the SQLite database, also while serving
-  xiaoer import|export ...        shop data files (CSV, JSON lines, Excel); see docs/integration.md
+  xiaoer import --shop S --entity E --file F [--apply-valid]
+  xiaoer export --shop S --entity E --out F   shop data as CSV, JSON lines or Excel (docs/integration.md)
   xiaoer bench [flags]            measure acked messages/s, ack latency and idle-socket memory
   xiaoer eval --faq F --queries Q [--json]
   xiaoer eval intents --queries Q [--json]
-  xiaoer import|export --shop S --entity E --file F|--out F   shop data as CSV, JSON lines or Excel
   xiaoer version
 `
 
