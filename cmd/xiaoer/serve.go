@@ -101,6 +101,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Identities: auth.NewIdentities(key), Logger: log, Registry: reg, BaseURL: cfg.BaseURL, Version: version, SessionTTL: cfg.SessionTTL,
 		BcryptCost: cfg.BcryptCost, FrameRate: cfg.FrameRate, TrustProxy: cfg.TrustProxy,
 		UploadDir: filepath.Join(cfg.DataDir, "uploads"), BackupDir: backupDir(cfg)})
+	// Expired sessions and old failed-login counts are removed hourly.
+	workers.Go(func() { srv.RunSweeper(botCtx) })
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

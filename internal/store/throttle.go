@@ -68,3 +68,18 @@ func (db *DB) ClearLoginFailures(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// PruneLoginThrottle forgets the keys whose failure window began more than
+// window ago and that hold no running lock: their next failure would start
+// afresh anyway. Every wrong login for a name that does not exist leaves a
+// key, so without this the table grows with every guess. It returns how
+// many keys it forgot.
+func (db *DB) PruneLoginThrottle(ctx context.Context, window time.Duration) (int64, error) {
+	now := db.nowMillis()
+	res, err := db.w.ExecContext(ctx, `DELETE FROM login_throttle WHERE window_start < $1 AND locked_until <= $2`,
+		now-window.Milliseconds(), now)
+	if err != nil {
+		return 0, fmt.Errorf("store: prune login throttle: %w", err)
+	}
+	return res.RowsAffected()
+}

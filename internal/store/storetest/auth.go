@@ -337,6 +337,33 @@ func testLoginThrottle(t *testing.T, e *env) {
 		}
 		checkErr(t, "ClearLoginFailures of an unknown key", e.s.ClearLoginFailures(e.ctx, "nope"), nil)
 	})
+
+	t.Run("pruning forgets old windows and keeps running locks", func(t *testing.T) {
+		e.clk.Advance(window + lock) // every earlier window and lock is over
+		_, err := e.s.PruneLoginThrottle(e.ctx, window)
+		checkErr(t, "PruneLoginThrottle", err, nil)
+		fail(t, "account:old")
+		for range max {
+			fail(t, "ip:locked")
+		}
+		e.clk.Advance(window + time.Minute) // old's window is over, locked's lock is not
+		fail(t, "account:fresh")
+		n, err := e.s.PruneLoginThrottle(e.ctx, window)
+		checkErr(t, "PruneLoginThrottle", err, nil)
+		if n != 1 {
+			t.Fatalf("PruneLoginThrottle = %d, want 1 (account:old)", n)
+		}
+		if lockedUntil(t, "ip:locked").IsZero() {
+			t.Fatal("pruning lifted a running lock")
+		}
+		if n, _ := fail(t, "account:fresh"); n != 2 {
+			t.Fatalf("pruning forgot a current window: count %d, want 2", n)
+		}
+		e.clk.Advance(lock)
+		if n, err := e.s.PruneLoginThrottle(e.ctx, window); err != nil || n != 2 {
+			t.Fatalf("PruneLoginThrottle after the lock = (%d, %v), want 2 (ip:locked, account:fresh)", n, err)
+		}
+	})
 }
 
 // testLoginThrottleConcurrent checks that failures arriving at once are all
