@@ -10,6 +10,7 @@ import (
 
 	"github.com/xiaoer-cs/xiaoer/internal/hub"
 	"github.com/xiaoer-cs/xiaoer/internal/kb"
+	"github.com/xiaoer-cs/xiaoer/internal/model"
 )
 
 // metrics are the server's Prometheus measures, on its own registry.
@@ -39,12 +40,21 @@ func newMetrics(reg *prometheus.Registry, h *hub.Hub, engines *kb.Engines) *metr
 		socketsOpen: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "xiaoer_sockets_open",
 			Help: "WebSockets open on this node, by kind (buyer, agent)."}, []string{"kind"}),
 		messages: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xiaoer_messages_total",
-			Help: "Messages stored, by sender (buyer, agent, bot, system)."}, []string{"sender"}),
+			Help: "Messages people sent through this node and stored (new, not a resent client id), by sender (buyer, agent); the bot's replies are not counted."}, []string{"sender"}),
 		ackLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "xiaoer_ack_latency_seconds",
 			Help:    "Time from reading a send frame to queueing its ack (the message is committed by then).",
 			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5}}),
 		frameErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xiaoer_socket_errors_total",
 			Help: "Error frames sent to sockets, by code."}, []string{"code"}),
+	}
+	// Every kind and sender shows from the start, at 0: a series that
+	// appears only with its first socket or message breaks rate() and
+	// alerts on an idle server.
+	for _, kind := range []string{"buyer", "agent"} {
+		m.socketsOpen.WithLabelValues(kind)
+	}
+	for _, sender := range []model.SenderKind{model.SenderBuyer, model.SenderAgent} {
+		m.messages.WithLabelValues(string(sender))
 	}
 	reg.MustRegister(m.socketsOpen, m.messages, m.ackLatency, m.frameErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

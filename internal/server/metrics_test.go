@@ -1,0 +1,48 @@
+package server
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestMetrics: /metrics shows the sockets, messages and ack latency from
+// the start, at 0, and counts a buyer's message once even when resent.
+func TestMetrics(t *testing.T) {
+	env := newTestEnv(t)
+	scrape := func() string {
+		t.Helper()
+		resp, err := http.Get(env.http.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("/metrics: %d %v", resp.StatusCode, err)
+		}
+		return string(b)
+	}
+	want := func(text string, lines ...string) {
+		t.Helper()
+		for _, l := range lines {
+			if !strings.Contains(text, "\n"+l+"\n") {
+				t.Errorf("/metrics lacks the line %q", l)
+			}
+		}
+	}
+	want(scrape(),
+		`xiaoer_sockets_open{kind="agent"} 0`, `xiaoer_sockets_open{kind="buyer"} 0`,
+		`xiaoer_messages_total{sender="agent"} 0`, `xiaoer_messages_total{sender="buyer"} 0`,
+		`xiaoer_ack_latency_seconds_count 0`)
+
+	b := env.dialBuyer(map[string]any{"shop": "alpha"})
+	b.until("welcome")
+	for range 2 { // the second is a resend of the same client id
+		b.send(map[string]any{"type": "send", "client_id": "m1", "body": "你好"})
+		b.until("ack")
+	}
+	want(scrape(), `xiaoer_sockets_open{kind="buyer"} 1`, `xiaoer_messages_total{sender="buyer"} 1`,
+		`xiaoer_ack_latency_seconds_count 2`)
+}
