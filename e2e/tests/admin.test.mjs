@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import { suite } from "../lib/suite.mjs";
 import { context, noErrors, shot, PHONE, DESKTOP } from "../lib/browser.mjs";
-import { LANGS, openChat, openAdmin, ask, reply, expect } from "../lib/flows.mjs";
+import { LANGS, openChat, openAdmin, login, ask, reply, expect } from "../lib/flows.mjs";
 
 const s = suite();
 
@@ -69,4 +69,25 @@ test("console: the reply pipeline and routing forms save what they show", async 
   noErrors(buyer);
   await admin.close();
   await buyer.close();
+});
+
+test("console: each role sees the sections it may use, an agent is pointed to the workbench", async () => {
+  const ctx = await context(s.browser, { locale: "en-US", viewport: DESKTOP });
+  const sup = await openAdmin(ctx, s.server, "super");
+  const nav = await sup.locator(".admin .nav a").evaluateAll((as) => as.map((a) => a.dataset.section));
+  expect.ok(nav.includes("stats") && nav.includes("faqs"), `supervisor nav: ${nav}`);
+  expect.ok(!nav.includes("system") && !nav.includes("members"), `supervisor nav: ${nav}`);
+  noErrors(ctx);
+  await ctx.close();
+
+  // A fresh context: the supervisor's session cookie stays behind.
+  const actx = await context(s.browser, { locale: "en-US", viewport: DESKTOP });
+  const agent = await actx.newPage();
+  await agent.goto(s.server.url + "/admin");
+  await login(agent, "xiaomei");
+  await agent.locator("#main .no-sections a[href='/desk']").waitFor();
+  expect.equal(await agent.locator(".admin .nav a").count(), 0);
+  await shot(agent, "admin-agent-no-sections-en-desktop");
+  noErrors(actx);
+  await actx.close();
 });

@@ -50,9 +50,9 @@ const sections = [
   ["data", "a.g.shop", "shopdata.manage", shopData],
   ["integration", "a.g.shop", "settings.manage", integration],
   ["notify", "a.g.shop", "settings.manage", notifications],
-  ["stats", "a.g.report", null, stats],
+  ["stats", "a.g.report", "reports.read", stats],
   ["audit", "a.g.report", "audit.read", audit],
-  ["system", "a.g.report", null, system],
+  ["system", "a.g.report", "settings.manage", system],
 ];
 const allowed = sections.filter(([, , p]) => !p || perms.has(p));
 
@@ -70,7 +70,12 @@ function drawNav(active) {
 const ctx = { shop, perms, me, go: (hash) => { location.hash = hash; } };
 
 async function route() {
-  const [id, ...rest] = (location.hash.slice(1) || (allowed[0] && allowed[0][0]) || "stats").split("/");
+  if (allowed.length === 0) {
+    // An agent's role grants no console section: point them to their workbench.
+    fill($("#main"), h("p", { class: "no-sections" }, t("a.no_sections"), " ", h("a", { href: "/desk" }, t("a.to_desk"))));
+    return;
+  }
+  const [id, ...rest] = (location.hash.slice(1) || allowed[0][0]).split("/");
   const sec = allowed.find(([s]) => s === id) || allowed[0];
   drawNav(sec[0]);
   $(".admin").classList.remove("menu-open");
