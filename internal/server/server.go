@@ -52,7 +52,10 @@ type Options struct {
 	// BackupDir is where the system page lists and writes database
 	// copies; empty turns that off.
 	BackupDir string
-	Now       func() time.Time
+	// RequestReadWait bounds how long a request body may take to arrive
+	// (two minutes when zero); sockets are not bound by it.
+	RequestReadWait time.Duration
+	Now             func() time.Time
 }
 
 // Server serves the API and the sockets.
@@ -95,6 +98,9 @@ func New(opts Options) *Server {
 	}
 	if opts.BcryptCost == 0 {
 		opts.BcryptCost = 12
+	}
+	if opts.RequestReadWait <= 0 {
+		opts.RequestReadWait = 2 * time.Minute
 	}
 	if opts.FrameRate <= 0 {
 		opts.FrameRate = 20
@@ -148,6 +154,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if !strings.HasPrefix(r.URL.Path, "/ws/") {
+		// A request body must arrive within RequestReadWait, so a client
+		// that trickles one byte at a time cannot hold a connection (and a
+		// handler) for ever. Sockets live long and keep their own deadlines.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.opts.RequestReadWait))
+	}
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		if h, pattern := s.mux.Handler(r); pattern == "" {
 			apiMiss(w, r, h)
