@@ -22,6 +22,10 @@ type linear struct {
 	nclass int
 	byFeat [][]classWeight
 	bias   []float32
+	// dw are the weights of the dense input (denseSpace), dim per class,
+	// class after class; nil when the input has no dense part.
+	dw  []float32
+	dim int
 	// centroids is set when the classes are centroids (trainCentroids)
 	// rather than trained.
 	centroids bool
@@ -54,7 +58,10 @@ const maxLinearClasses = 2000
 // cands, when not nil, lists for each example the classes its softmax runs
 // over (always including its own): with hundreds of FAQs a full softmax
 // costs too much, and the classes that matter are those that look alike.
-func trainLinear(xs []sparse, ys []int32, cands [][]int32, nfeat, nclass int) *linear {
+//
+// Features nsparse to nsparse+dim-1 of xs are the dense input.
+func trainLinear(xs []sparse, ys []int32, cands [][]int32, nsparse, dim, nclass int) *linear {
+	nfeat := nsparse + dim
 	w := make([]float32, nfeat*nclass)
 	bias := make([]float32, nclass)
 	logits := make([]float32, nclass)
@@ -89,7 +96,7 @@ func trainLinear(xs []sparse, ys []int32, cands [][]int32, nfeat, nclass int) *l
 			}
 		}
 	}
-	return sparsifyLinear(w, bias, nfeat, nclass)
+	return sparsifyLinear(w, bias, nsparse, dim, nclass)
 }
 
 // sgdFull is one SGD step of the softmax over every class.
@@ -101,17 +108,20 @@ func sgdFull(w, bias, logits []float32, x sparse, y int32, nclass int, lr float3
 	}
 	softmaxInPlace(logits)
 	logits[y] -= 1
+	// logits becomes the step of each class, zero where the gradient is
+	// negligible; each feature's row of weights then takes one axpy.
 	for c, g := range logits {
 		if g > -1e-4 && g < 1e-4 {
+			logits[c] = 0
 			continue
 		}
-		g *= lr
+		logits[c] = g * lr
 		// The bias learns slowly so that an FAQ with many similar
 		// questions does not win by its prior alone.
-		bias[c] -= g * 0.1
-		for k, f := range x.ids {
-			w[int(f)*nclass+c] -= g * x.ws[k]
-		}
+		bias[c] -= logits[c] * 0.1
+	}
+	for k, f := range x.ids {
+		axpy(w[int(f)*nclass:int(f+1)*nclass], logits, -x.ws[k])
 	}
 }
 
@@ -148,9 +158,19 @@ func sgdSampled(w, logits []float32, x sparse, cands []int32, nclass int, lr flo
 	}
 }
 
-// sparsifyLinear keeps weights that can move a score noticeably.
-func sparsifyLinear(w, bias []float32, nfeat, nclass int) *linear {
-	m := &linear{nclass: nclass, byFeat: make([][]classWeight, nfeat), bias: bias}
+// sparsifyLinear keeps the sparse features' weights that can move a score
+// noticeably, and every weight of the dense input.
+func sparsifyLinear(w, bias []float32, nfeat, dim, nclass int) *linear {
+	m := &linear{nclass: nclass, byFeat: make([][]classWeight, nfeat), bias: bias, dim: dim}
+	if dim > 0 {
+		m.dw = make([]float32, nclass*dim)
+		for k := range dim {
+			row := w[(nfeat+k)*nclass : (nfeat+k+1)*nclass]
+			for c, v := range row {
+				m.dw[c*dim+k] = v
+			}
+		}
+	}
 	for f := 0; f < nfeat; f++ {
 		row := w[f*nclass : (f+1)*nclass]
 		var n int
@@ -226,9 +246,15 @@ func centroid(xs []sparse, members []int, all []classWeight) []classWeight {
 	return out
 }
 
-// logits writes the class scores for q into out (length nclass).
-func (m *linear) logits(q sparse, out []float32) {
+// logits writes the class scores for q and its dense input dv (nil if
+// none) into out (length nclass).
+func (m *linear) logits(q sparse, dv []float32, out []float32) {
 	copy(out, m.bias)
+	if dv != nil && m.dw != nil {
+		for c := range out {
+			out[c] += dotDense(m.dw[c*m.dim:(c+1)*m.dim], dv)
+		}
+	}
 	for k, f := range q.ids {
 		if int(f) >= len(m.byFeat) {
 			continue
@@ -241,7 +267,7 @@ func (m *linear) logits(q sparse, out []float32) {
 }
 
 func (m *linear) memoryBytes() int64 {
-	b := int64(len(m.byFeat))*24 + int64(len(m.bias))*4
+	b := int64(len(m.byFeat))*24 + int64(len(m.bias)+len(m.dw))*4
 	for _, p := range m.byFeat {
 		b += int64(cap(p)) * 8
 	}
@@ -283,4 +309,21 @@ func axpy(dst, x []float32, a float32) {
 	for ; i < len(x); i++ {
 		dst[i] += a * x[i]
 	}
+}
+
+// dotDense is the dot product of two vectors of the same length.
+func dotDense(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return s0 + s1 + s2 + s3
 }

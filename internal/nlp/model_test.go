@@ -65,10 +65,10 @@ func TestTrainLinearSeparatesClasses(t *testing.T) {
 		{"sampled softmax", [][]int32{{0, 1}, {1, 2}, {2, 0}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			m := trainLinear(xs, ys, tt.cands, 4, 3)
+			m := trainLinear(xs, ys, tt.cands, 4, 0, 3)
 			out := make([]float32, 3)
 			for i, x := range xs {
-				m.logits(x, out)
+				m.logits(x, nil, out)
 				softmaxInPlace(out)
 				best := 0
 				for c := range out {
