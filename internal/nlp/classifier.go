@@ -59,15 +59,30 @@ const maxLinearClasses = 2000
 // over (always including its own): with hundreds of FAQs a full softmax
 // costs too much, and the classes that matter are those that look alike.
 //
-// Features nsparse to nsparse+dim-1 of xs are the dense input.
-func trainLinear(xs []sparse, ys []int32, cands [][]int32, nsparse, dim, nclass int) *linear {
-	nfeat := nsparse + dim
-	w := make([]float32, nfeat*nclass)
-	bias := make([]float32, nclass)
+// ds holds the dense input of each example (nil: none), of length dim; only
+// with a full softmax (cands nil). The dense weights learn during the first
+// denseSteps steps and then stay fixed, each example's dense scores
+// computed once: they are few (dim per class) and have learnt by then, while
+// a dot product of dim per class at every step would double or triple the
+// training time of a large FAQ.
+func trainLinear(xs []sparse, ds [][]float32, ys []int32, cands [][]int32, nfeat, dim, nclass int) *linear {
+	if cands != nil {
+		dim, ds = 0, nil
+	}
+	t := &trainer{
+		w: make([]float32, nfeat*nclass), dw: make([]float32, dim*nclass), bias: make([]float32, nclass),
+		nclass: nclass, dim: dim,
+	}
 	logits := make([]float32, nclass)
 	order := make([]int, len(xs))
 	for i := range order {
 		order[i] = i
+	}
+	dense := func(i int) []float32 {
+		if ds == nil {
+			return nil
+		}
+		return ds[i]
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	// Few examples need several passes; many examples learn as much in
@@ -76,15 +91,22 @@ func trainLinear(xs []sparse, ys []int32, cands [][]int32, nsparse, dim, nclass 
 	epochs := min(12, max(4, 80000/max(1, len(xs))))
 	step := 0
 	var sampled []int32
+	var fixed []float32 // each example's dense scores once the dense weights are fixed
 	total := float32(epochs * len(xs))
 	for ep := 0; ep < epochs; ep++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, i := range order {
 			lr := lr0 * (1 - float32(step)/total*0.9)
 			step++
-			if cands == nil {
-				sgdFull(w, bias, logits, xs[i], ys[i], nclass, lr)
-			} else {
+			switch {
+			case cands == nil && (ds == nil || step <= denseSteps):
+				t.full(logits, xs[i], dense(i), nil, ys[i], lr)
+			case cands == nil:
+				if fixed == nil {
+					fixed = t.denseScores(ds)
+				}
+				t.full(logits, xs[i], nil, fixed[i*nclass:(i+1)*nclass], ys[i], lr)
+			default:
 				sampled = append(sampled[:0], cands[i]...)
 				for range randomNegatives {
 					sampled = append(sampled, int32(rng.IntN(nclass)))
@@ -92,19 +114,59 @@ func trainLinear(xs []sparse, ys []int32, cands [][]int32, nsparse, dim, nclass 
 				if len(sampled) > len(logits) {
 					logits = make([]float32, len(sampled))
 				}
-				sgdSampled(w, logits, xs[i], sampled, nclass, lr)
+				t.sampled(logits, xs[i], sampled, lr)
 			}
 		}
 	}
-	return sparsifyLinear(w, bias, nsparse, dim, nclass)
+	m := sparsifyLinear(t.w, t.bias, nfeat, nclass)
+	if dim > 0 {
+		m.dw, m.dim = t.dw, dim
+	}
+	return m
 }
 
-// sgdFull is one SGD step of the softmax over every class.
-func sgdFull(w, bias, logits []float32, x sparse, y int32, nclass int, lr float32) {
+// trainer is the model while it trains: w holds the weights of the sparse
+// features, feature after feature (nclass each), dw those of the dense
+// input, class after class (dim each).
+type trainer struct {
+	w, dw, bias []float32
+	nclass, dim int
+}
+
+// denseSteps is how many steps the dense weights learn for (see trainLinear).
+const denseSteps = 10000
+
+// denseScores returns the dense scores of every example under the current
+// dense weights, nclass per example.
+func (t *trainer) denseScores(ds [][]float32) []float32 {
+	out := make([]float32, len(ds)*t.nclass)
+	for i, d := range ds {
+		if d == nil {
+			continue
+		}
+		for c := range t.nclass {
+			out[i*t.nclass+c] = dotDense(t.dw[c*t.dim:(c+1)*t.dim], d)
+		}
+	}
+	return out
+}
+
+// full is one SGD step of the softmax over every class. d is the example's
+// dense input while the dense weights learn; fixed, its dense scores after.
+func (t *trainer) full(logits []float32, x sparse, d, fixed []float32, y int32, lr float32) {
+	nclass := t.nclass
 	logits = logits[:nclass]
-	copy(logits, bias)
+	copy(logits, t.bias)
 	for k, f := range x.ids {
-		axpy(logits, w[int(f)*nclass:int(f+1)*nclass], x.ws[k])
+		axpy(logits, t.w[int(f)*nclass:int(f+1)*nclass], x.ws[k])
+	}
+	if d != nil {
+		for c := range logits {
+			logits[c] += dotDense(t.dw[c*t.dim:(c+1)*t.dim], d)
+		}
+	}
+	if fixed != nil {
+		axpy(logits, fixed, 1)
 	}
 	softmaxInPlace(logits)
 	logits[y] -= 1
@@ -118,10 +180,13 @@ func sgdFull(w, bias, logits []float32, x sparse, y int32, nclass int, lr float3
 		logits[c] = g * lr
 		// The bias learns slowly so that an FAQ with many similar
 		// questions does not win by its prior alone.
-		bias[c] -= logits[c] * 0.1
+		t.bias[c] -= logits[c] * 0.1
+		if d != nil {
+			axpy(t.dw[c*t.dim:(c+1)*t.dim], d, -logits[c])
+		}
 	}
 	for k, f := range x.ids {
-		axpy(w[int(f)*nclass:int(f+1)*nclass], logits, -x.ws[k])
+		axpy(t.w[int(f)*nclass:int(f+1)*nclass], logits, -x.ws[k])
 	}
 }
 
@@ -129,14 +194,15 @@ func sgdFull(w, bias, logits []float32, x sparse, y int32, nclass int, lr float3
 // lookalikes, so that every class learns against unlike classes too.
 const randomNegatives = 8
 
-// sgdSampled is one SGD step of the softmax over the candidate classes only.
+// sampled is one SGD step of the softmax over the candidate classes only.
 // A class drawn twice just gets two updates.
-func sgdSampled(w, logits []float32, x sparse, cands []int32, nclass int, lr float32) {
+func (t *trainer) sampled(logits []float32, x sparse, cands []int32, lr float32) {
+	nclass := t.nclass
 	z := logits[:len(cands)]
 	for j, c := range cands {
 		z[j] = 0
 		for k, f := range x.ids {
-			z[j] += x.ws[k] * w[int(f)*nclass+int(c)]
+			z[j] += x.ws[k] * t.w[int(f)*nclass+int(c)]
 		}
 	}
 	softmaxInPlace(z)
@@ -153,24 +219,14 @@ func sgdSampled(w, logits []float32, x sparse, cands []int32, nclass int, lr flo
 		// negative far more often than it is a positive, and a bias would
 		// learn that sampling artefact instead of a prior.
 		for k, f := range x.ids {
-			w[int(f)*nclass+int(c)] -= g * x.ws[k]
+			t.w[int(f)*nclass+int(c)] -= g * x.ws[k]
 		}
 	}
 }
 
-// sparsifyLinear keeps the sparse features' weights that can move a score
-// noticeably, and every weight of the dense input.
-func sparsifyLinear(w, bias []float32, nfeat, dim, nclass int) *linear {
-	m := &linear{nclass: nclass, byFeat: make([][]classWeight, nfeat), bias: bias, dim: dim}
-	if dim > 0 {
-		m.dw = make([]float32, nclass*dim)
-		for k := range dim {
-			row := w[(nfeat+k)*nclass : (nfeat+k+1)*nclass]
-			for c, v := range row {
-				m.dw[c*dim+k] = v
-			}
-		}
-	}
+// sparsifyLinear keeps the weights that can move a score noticeably.
+func sparsifyLinear(w, bias []float32, nfeat, nclass int) *linear {
+	m := &linear{nclass: nclass, byFeat: make([][]classWeight, nfeat), bias: bias}
 	for f := 0; f < nfeat; f++ {
 		row := w[f*nclass : (f+1)*nclass]
 		var n int

@@ -44,30 +44,37 @@ func buildCore(qs []questionText, nfaq int, closedWorld bool) *core {
 	ix.closedWorld = closedWorld
 	c := &core{ix: ix, texts: texts, nfaq: nfaq}
 	trained := nfaq <= maxLinearClasses && len(ix.post)*nfaq <= maxDenseWeights
-	// The trained classifier's input is the TF-IDF vector followed by the
-	// dense input, as features len(ix.post), len(ix.post)+1, …. Centroids
-	// (thousands of FAQs) stay sparse: a dense part would cost every query
-	// a dot product per FAQ.
-	if trained {
+	// The classifier's input is the TF-IDF vector and, with a full
+	// softmax, the dense input. A sampled softmax (hundreds of FAQs or
+	// more) and centroids stay sparse: the dense part would double or
+	// triple their training time and cost every query a dot product per
+	// FAQ.
+	var ds [][]float32
+	fullSoftmax := trained && len(qs)*nfaq <= fullSoftmaxPairs
+	if fullSoftmax {
 		c.dense = newDenseSpace(qs)
 	}
-	nsparse, dim := len(ix.post), c.dense.width()
+	if c.dense != nil {
+		ds = make([][]float32, len(qs))
+	}
 	xs := make([]sparse, len(qs))
 	for i, q := range qs {
 		xs[i], _ = ix.vector(q.feats, ix.idf)
 		if len(qs) >= 2000 {
 			xs[i] = dropSingletons(xs[i], ix)
 		}
-		xs[i] = extend(xs[i], c.dense.input(q.vec), nsparse)
+		if ds != nil {
+			ds[i] = c.dense.input(q.vec)
+		}
 	}
 	if trained {
 		var cands [][]int32
-		if len(xs)*nfaq > fullSoftmaxPairs {
+		if !fullSoftmax {
 			cands = c.lookalikes(xs, docs)
 		}
-		c.clf, c.fuse = trainLinear(xs, docFAQ, cands, nsparse, dim, nfaq), fusionGrid[0]
+		c.clf, c.fuse = trainLinear(xs, ds, docFAQ, cands, len(ix.post), c.dense.width(), nfaq), fusionGrid[0]
 	} else {
-		c.clf, c.fuse = trainCentroids(xs, docFAQ, nsparse, nfaq), fuseCentroids
+		c.clf, c.fuse = trainCentroids(xs, docFAQ, len(ix.post), nfaq), fuseCentroids
 	}
 	return c
 }
