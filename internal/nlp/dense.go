@@ -18,12 +18,20 @@ type denseSpace struct {
 	mean []float32 // three blocks
 }
 
-// newDenseSpace returns the space of the questions' vectors, or nil when no
-// question has one (a Chinese shop): the classifier is then purely sparse.
+// minDenseShare is the least share of the shop's content words that must
+// have a vector for the classifier to get a dense input.
+const minDenseShare = 0.1
+
+// newDenseSpace returns the space of the questions' vectors, or nil when
+// fewer than minDenseShare of their words have one: a Chinese shop whose
+// questions mention "App" or "QQ" would pay dim weights per FAQ for nothing,
+// and the classifier is then purely sparse.
 func newDenseSpace(qs []questionText) *denseSpace {
 	var mean []float32
+	var share float32
 	n := 0
 	for _, q := range qs {
+		share += q.vec.share
 		if q.vec.v == nil {
 			continue
 		}
@@ -35,7 +43,7 @@ func newDenseSpace(qs []questionText) *denseSpace {
 		}
 		n++
 	}
-	if n == 0 {
+	if n == 0 || share < minDenseShare*float32(len(qs)) {
 		return nil
 	}
 	for k := range mean {

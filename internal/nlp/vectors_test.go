@@ -161,3 +161,15 @@ func TestUpdateAddsDenseClass(t *testing.T) {
 		t.Errorf("after With: %+v", r.Candidates)
 	}
 }
+
+func TestFewEnglishWordsGiveNoDenseSpace(t *testing.T) {
+	fz := &featurizer{syn: builtinSynonyms()}
+	faqs := []FAQ{
+		{ID: "a", Question: "app怎么下载", Similar: []string{"手机上怎么装", "在哪里下载"}},
+		{ID: "b", Question: "什么时候发货", Similar: []string{"几天能发", "多久发货"}},
+		{ID: "c", Question: "可以退款吗", Similar: []string{"怎么退钱", "退款多久到账"}},
+	}
+	if newDenseSpace(questionFeatures(fz, faqs)) != nil {
+		t.Error("one English word in nine questions gave a dense space")
+	}
+}
