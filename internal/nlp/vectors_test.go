@@ -107,6 +107,7 @@ func TestDenseInputFindsParaphrases(t *testing.T) {
 		{"courier hasn't come", "delivery"},
 		{"purple or green?", "colour"},
 		{"trousers too tight, need bigger", "size"},
+		{"the glass shattered", "broken"},
 	} {
 		s := c.score(fz.extract(Normalize(tt.text)))
 		if got := faqs[s.top(1)[0]].ID; got != tt.want {
