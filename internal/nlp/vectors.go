@@ -94,9 +94,10 @@ func (v *wordVectors) vector(i int) []float32 {
 // (p ≈ 1/((r+1)·13.5)).
 const sifA = 74
 
-// sentenceVec describes a text by the vectors of its English content words
-// as written (not stemmed: the vectors know "refunded" and "refund" apart
-// and near).
+// sentenceVec describes a text by the vectors of its English words as
+// written (not stemmed: the vectors know "refunded" and "refund" apart and
+// near), stop words included: "where", "when" and "why" tell apart questions
+// about the same thing, and the SIF weight keeps them light in the mean.
 type sentenceVec struct {
 	// v holds three blocks of vectors.dim values: the SIF-weighted mean of
 	// the word vectors, and the elementwise maximum and minimum of the unit
@@ -104,20 +105,20 @@ type sentenceVec struct {
 	// salient word that the mean dilutes). nil when no word has a vector,
 	// which is always the case for Chinese.
 	v []float32
-	// share is the share of the text's content words that have a vector:
-	// in "qq号怎么改" the vector of "qq" says little about the sentence.
+	// share is the share of the text's words that have a vector: in
+	// "app怎么下载" the vector of "app" says little about the sentence.
 	share float32
 }
 
 // sentenceVector computes the sentence vector of a text's tokens.
 func sentenceVector(toks []token) sentenceVec {
 	var out sentenceVec
-	var content, found int
+	var words, found int
 	for _, t := range toks {
-		if t.stop || isNumber(t.text) {
+		if isNumber(t.text) {
 			continue
 		}
-		content++
+		words++
 		if t.word == "" {
 			continue
 		}
@@ -143,7 +144,7 @@ func sentenceVector(toks []token) sentenceVec {
 		}
 	}
 	if found > 0 {
-		out.share = float32(found) / float32(content)
+		out.share = float32(found) / float32(words)
 	}
 	return out
 }

@@ -62,8 +62,11 @@ func TestSentenceVector(t *testing.T) {
 	if v := sv("这件衣服什么时候发货"); v.v != nil || v.share != 0 {
 		t.Errorf("Chinese text got a sentence vector: %+v", v)
 	}
-	if v := sv("the of and"); v.v != nil {
-		t.Error("stop words alone got a sentence vector")
+	if v := sv("12 345"); v.v != nil {
+		t.Error("numbers got a sentence vector")
+	}
+	if v := sv("where is it"); v.v == nil || v.share != 1 {
+		t.Errorf("stop words alone: %+v", v)
 	}
 	if v := sv("app怎么下载"); v.v == nil || v.share <= 0 || v.share >= 0.5 {
 		t.Errorf("a Chinese sentence with one English word: share %.2f", v.share)
