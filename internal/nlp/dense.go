@@ -5,7 +5,8 @@ import "math"
 // denseScale is the length of the dense part of the classifier's input
 // beside the unit-length TF-IDF part: half its squared length, since the
 // vectors know English in general and the words know this shop. (0.5–0.7
-// did equally well on the bench sets, 1 a little worse.)
+// did about equally well on the bench sets, 1 a little worse; see
+// docs/performance.md.)
 const denseScale = 0.7
 
 // denseSpace turns sentence vectors into the classifier's dense input: each
@@ -18,8 +19,8 @@ type denseSpace struct {
 	mean []float32 // three blocks
 }
 
-// minDenseShare is the least share of the shop's content words that must
-// have a vector for the classifier to get a dense input.
+// minDenseShare is the least share of the words of the shop's questions
+// that must have a vector for the classifier to get a dense input.
 const minDenseShare = 0.1
 
 // newDenseSpace returns the space of the questions' vectors, or nil when
@@ -87,7 +88,8 @@ func unitBlocks(v []float32, dim int) []float32 {
 }
 
 // extend appends the dense input to a sparse vector as features base,
-// base+1, …: training and centroids treat them as any feature.
+// base+1, …, so that the centroid of an FAQ added by an update covers both
+// (withClasses splits them again).
 func extend(x sparse, dv []float32, base int) sparse {
 	if dv == nil {
 		return x
