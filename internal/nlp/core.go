@@ -23,8 +23,9 @@ type core struct {
 	texts []string // question text of each indexed document
 	nfaq  int
 	fuse  [3]float32 // weights of classifier, neighbour and BM25 in the ranking
-	// dense maps sentence vectors to the classifier's dense input; nil when
-	// no question has one or the classes are centroids.
+	// dense maps sentence vectors to the classifier's dense input; nil
+	// unless the classifier has a full softmax and enough of the questions'
+	// words have a vector (newDenseSpace).
 	dense *denseSpace
 	// dead lists, sorted, the FAQ slots an update removed or replaced: they
 	// score nothing.

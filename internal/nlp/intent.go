@@ -102,8 +102,7 @@ func (m *IntentModel) Classify(text string) []Intent {
 	if norm == "" {
 		return []Intent{m.intent(m.other(), 1)}
 	}
-	tf := m.fz.extract(norm)
-	s := m.core.score(tf)
+	s := m.core.score(m.fz.extract(norm))
 	var out []Intent
 	for _, i := range s.top(3) {
 		out = append(out, m.intent(i, float64(s.prob[i])))
