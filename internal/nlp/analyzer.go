@@ -88,7 +88,10 @@ func hasHan(s string) bool {
 // an English stem, or a number.
 type token struct {
 	text string // the stem or word as indexed
-	stop bool   // a stop word: kept for n-grams, not indexed as a word
+	// word is an English word as written (lower case, no apostrophes),
+	// which word vectors are looked up by; empty for Chinese and numbers.
+	word string
+	stop bool // a stop word: kept for n-grams, not indexed as a word
 	han  bool
 }
 
@@ -117,12 +120,12 @@ func tokenize(norm string) []token {
 func englishToken(w string) token {
 	w = strings.ReplaceAll(w, "'", "")
 	if stopEn[w] {
-		return token{text: w, stop: true}
+		return token{text: w, word: w, stop: true}
 	}
 	if isNumber(w) {
 		return token{text: w}
 	}
-	return token{text: english.Stem(w, false)}
+	return token{text: english.Stem(w, false), word: w}
 }
 
 func isNumber(w string) bool {

@@ -118,7 +118,7 @@ type heldOut struct {
 // classifier trained on many phrasings ranks best alone, one trained on one
 // question per FAQ needs the nearest neighbour and BM25.
 // The weights are nil when there was nothing to hold out.
-func calibrate(qs []questionText, generic [][]feature, answers []int32) (calibrator, Thresholds, *[3]float32) {
+func calibrate(qs []questionText, generic []textFeatures, answers []int32) (calibrator, Thresholds, *[3]float32) {
 	byFusion, shopProbes := calibrationExamples(qs, generic, answers)
 	if shopProbes == 0 {
 		return defaultCalibrator, Thresholds{Answer: defaultAnswer, Suggest: defaultSuggest}, nil
@@ -194,7 +194,7 @@ func chooseHeldOut(qs []questionText, nfaq int) (hold []bool, probeIn, probeOut 
 // number of probes taken from the shop's own FAQ (0 when the FAQ is too small
 // to hold any out). answers[f] names FAQ f's answer: FAQs with the same
 // answer have the same number.
-func calibrationExamples(qs []questionText, generic [][]feature, answers []int32) ([][]heldOut, int) {
+func calibrationExamples(qs []questionText, generic []textFeatures, answers []int32) ([][]heldOut, int) {
 	nfaq := len(answers)
 	if nfaq < 5 {
 		return nil, 0
@@ -220,8 +220,8 @@ func calibrationExamples(qs []questionText, generic [][]feature, answers []int32
 	// with one answer (a catalogue's templated twins) are one for the buyer,
 	// and a held-out FAQ whose answer another FAQ gives is not out of scope.
 	var s faqScores
-	probe := func(feats []feature, faq int, weight float64) {
-		c.scoreInto(feats, &s)
+	probe := func(tf textFeatures, faq int, weight float64) {
+		c.scoreInto(tf, &s)
 		for g, fuse := range fusionGrid {
 			s.refuse(fuse)
 			top := s.top(signalDepth)
@@ -237,12 +237,12 @@ func calibrationExamples(qs []questionText, generic [][]feature, answers []int32
 		}
 	}
 	for _, i := range probeIn {
-		probe(qs[i].feats, int(qs[i].faq), (1-priorOutOfScope)/float64(len(probeIn)))
+		probe(qs[i].features(), int(qs[i].faq), (1-priorOutOfScope)/float64(len(probeIn)))
 	}
 	// Out-of-scope weight is shared between near misses (held-out FAQs) and
 	// unrelated chatter.
 	for _, i := range probeOut {
-		probe(qs[i].feats, int(qs[i].faq), priorOutOfScope/2/float64(len(probeOut)))
+		probe(qs[i].features(), int(qs[i].faq), priorOutOfScope/2/float64(len(probeOut)))
 	}
 	for _, f := range generic {
 		probe(f, -1, priorOutOfScope/2/float64(len(generic)))

@@ -22,6 +22,10 @@ type linear struct {
 	nclass int
 	byFeat [][]classWeight
 	bias   []float32
+	// dw are the weights of the dense input (denseSpace), dim per class,
+	// class after class; nil when the input has no dense part.
+	dw  []float32
+	dim int
 	// centroids is set when the classes are centroids (trainCentroids)
 	// rather than trained.
 	centroids bool
@@ -54,13 +58,31 @@ const maxLinearClasses = 2000
 // cands, when not nil, lists for each example the classes its softmax runs
 // over (always including its own): with hundreds of FAQs a full softmax
 // costs too much, and the classes that matter are those that look alike.
-func trainLinear(xs []sparse, ys []int32, cands [][]int32, nfeat, nclass int) *linear {
-	w := make([]float32, nfeat*nclass)
-	bias := make([]float32, nclass)
+//
+// ds holds the dense input of each example (nil: none), of length dim; only
+// with a full softmax (cands nil). The dense weights learn during the first
+// denseSteps steps and then stay fixed, each example's dense scores
+// computed once: they are few (dim per class) and have learnt by then, while
+// a dot product of dim per class at every step would double or triple the
+// training time of a large FAQ.
+func trainLinear(xs []sparse, ds [][]float32, ys []int32, cands [][]int32, nfeat, dim, nclass int) *linear {
+	if cands != nil {
+		dim, ds = 0, nil
+	}
+	t := &trainer{
+		w: make([]float32, nfeat*nclass), dw: make([]float32, dim*nclass), bias: make([]float32, nclass),
+		nclass: nclass, dim: dim,
+	}
 	logits := make([]float32, nclass)
 	order := make([]int, len(xs))
 	for i := range order {
 		order[i] = i
+	}
+	dense := func(i int) []float32 {
+		if ds == nil {
+			return nil
+		}
+		return ds[i]
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	// Few examples need several passes; many examples learn as much in
@@ -69,15 +91,22 @@ func trainLinear(xs []sparse, ys []int32, cands [][]int32, nfeat, nclass int) *l
 	epochs := min(12, max(4, 80000/max(1, len(xs))))
 	step := 0
 	var sampled []int32
+	var fixed []float32 // each example's dense scores once the dense weights are fixed
 	total := float32(epochs * len(xs))
 	for ep := 0; ep < epochs; ep++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, i := range order {
 			lr := lr0 * (1 - float32(step)/total*0.9)
 			step++
-			if cands == nil {
-				sgdFull(w, bias, logits, xs[i], ys[i], nclass, lr)
-			} else {
+			switch {
+			case cands == nil && (ds == nil || step <= denseSteps):
+				t.full(logits, xs[i], dense(i), nil, ys[i], lr)
+			case cands == nil:
+				if fixed == nil {
+					fixed = t.denseScores(ds)
+				}
+				t.full(logits, xs[i], nil, fixed[i*nclass:(i+1)*nclass], ys[i], lr)
+			default:
 				sampled = append(sampled[:0], cands[i]...)
 				for range randomNegatives {
 					sampled = append(sampled, int32(rng.IntN(nclass)))
@@ -85,33 +114,79 @@ func trainLinear(xs []sparse, ys []int32, cands [][]int32, nfeat, nclass int) *l
 				if len(sampled) > len(logits) {
 					logits = make([]float32, len(sampled))
 				}
-				sgdSampled(w, logits, xs[i], sampled, nclass, lr)
+				t.sampled(logits, xs[i], sampled, lr)
 			}
 		}
 	}
-	return sparsifyLinear(w, bias, nfeat, nclass)
+	m := sparsifyLinear(t.w, t.bias, nfeat, nclass)
+	if dim > 0 {
+		m.dw, m.dim = t.dw, dim
+	}
+	return m
 }
 
-// sgdFull is one SGD step of the softmax over every class.
-func sgdFull(w, bias, logits []float32, x sparse, y int32, nclass int, lr float32) {
+// trainer is the model while it trains: w holds the weights of the sparse
+// features, feature after feature (nclass each), dw those of the dense
+// input, class after class (dim each).
+type trainer struct {
+	w, dw, bias []float32
+	nclass, dim int
+}
+
+// denseSteps is how many steps the dense weights learn for (see trainLinear).
+const denseSteps = 10000
+
+// denseScores returns the dense scores of every example under the current
+// dense weights, nclass per example.
+func (t *trainer) denseScores(ds [][]float32) []float32 {
+	out := make([]float32, len(ds)*t.nclass)
+	for i, d := range ds {
+		if d == nil {
+			continue
+		}
+		for c := range t.nclass {
+			out[i*t.nclass+c] = dotDense(t.dw[c*t.dim:(c+1)*t.dim], d)
+		}
+	}
+	return out
+}
+
+// full is one SGD step of the softmax over every class. d is the example's
+// dense input while the dense weights learn; fixed, its dense scores after.
+func (t *trainer) full(logits []float32, x sparse, d, fixed []float32, y int32, lr float32) {
+	nclass := t.nclass
 	logits = logits[:nclass]
-	copy(logits, bias)
+	copy(logits, t.bias)
 	for k, f := range x.ids {
-		axpy(logits, w[int(f)*nclass:int(f+1)*nclass], x.ws[k])
+		axpy(logits, t.w[int(f)*nclass:int(f+1)*nclass], x.ws[k])
+	}
+	if d != nil {
+		for c := range logits {
+			logits[c] += dotDense(t.dw[c*t.dim:(c+1)*t.dim], d)
+		}
+	}
+	if fixed != nil {
+		axpy(logits, fixed, 1)
 	}
 	softmaxInPlace(logits)
 	logits[y] -= 1
+	// logits becomes the step of each class, zero where the gradient is
+	// negligible; each feature's row of weights then takes one axpy.
 	for c, g := range logits {
 		if g > -1e-4 && g < 1e-4 {
+			logits[c] = 0
 			continue
 		}
-		g *= lr
+		logits[c] = g * lr
 		// The bias learns slowly so that an FAQ with many similar
 		// questions does not win by its prior alone.
-		bias[c] -= g * 0.1
-		for k, f := range x.ids {
-			w[int(f)*nclass+c] -= g * x.ws[k]
+		t.bias[c] -= logits[c] * 0.1
+		if d != nil {
+			axpy(t.dw[c*t.dim:(c+1)*t.dim], d, -logits[c])
 		}
+	}
+	for k, f := range x.ids {
+		axpy(t.w[int(f)*nclass:int(f+1)*nclass], logits, -x.ws[k])
 	}
 }
 
@@ -119,14 +194,15 @@ func sgdFull(w, bias, logits []float32, x sparse, y int32, nclass int, lr float3
 // lookalikes, so that every class learns against unlike classes too.
 const randomNegatives = 8
 
-// sgdSampled is one SGD step of the softmax over the candidate classes only.
+// sampled is one SGD step of the softmax over the candidate classes only.
 // A class drawn twice just gets two updates.
-func sgdSampled(w, logits []float32, x sparse, cands []int32, nclass int, lr float32) {
+func (t *trainer) sampled(logits []float32, x sparse, cands []int32, lr float32) {
+	nclass := t.nclass
 	z := logits[:len(cands)]
 	for j, c := range cands {
 		z[j] = 0
 		for k, f := range x.ids {
-			z[j] += x.ws[k] * w[int(f)*nclass+int(c)]
+			z[j] += x.ws[k] * t.w[int(f)*nclass+int(c)]
 		}
 	}
 	softmaxInPlace(z)
@@ -143,12 +219,12 @@ func sgdSampled(w, logits []float32, x sparse, cands []int32, nclass int, lr flo
 		// negative far more often than it is a positive, and a bias would
 		// learn that sampling artefact instead of a prior.
 		for k, f := range x.ids {
-			w[int(f)*nclass+int(c)] -= g * x.ws[k]
+			t.w[int(f)*nclass+int(c)] -= g * x.ws[k]
 		}
 	}
 }
 
-// sparsifyLinear keeps weights that can move a score noticeably.
+// sparsifyLinear keeps the weights that can move a score noticeably.
 func sparsifyLinear(w, bias []float32, nfeat, nclass int) *linear {
 	m := &linear{nclass: nclass, byFeat: make([][]classWeight, nfeat), bias: bias}
 	for f := 0; f < nfeat; f++ {
@@ -226,9 +302,15 @@ func centroid(xs []sparse, members []int, all []classWeight) []classWeight {
 	return out
 }
 
-// logits writes the class scores for q into out (length nclass).
-func (m *linear) logits(q sparse, out []float32) {
+// logits writes the class scores for q and its dense input dv (nil if
+// none) into out (length nclass).
+func (m *linear) logits(q sparse, dv []float32, out []float32) {
 	copy(out, m.bias)
+	if dv != nil && m.dw != nil {
+		for c := range out {
+			out[c] += dotDense(m.dw[c*m.dim:(c+1)*m.dim], dv)
+		}
+	}
 	for k, f := range q.ids {
 		if int(f) >= len(m.byFeat) {
 			continue
@@ -241,7 +323,7 @@ func (m *linear) logits(q sparse, out []float32) {
 }
 
 func (m *linear) memoryBytes() int64 {
-	b := int64(len(m.byFeat))*24 + int64(len(m.bias))*4
+	b := int64(len(m.byFeat))*24 + int64(len(m.bias)+len(m.dw))*4
 	for _, p := range m.byFeat {
 		b += int64(cap(p)) * 8
 	}
@@ -283,4 +365,21 @@ func axpy(dst, x []float32, a float32) {
 	for ; i < len(x); i++ {
 		dst[i] += a * x[i]
 	}
+}
+
+// dotDense is the dot product of two vectors of the same length.
+func dotDense(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return s0 + s1 + s2 + s3
 }

@@ -23,6 +23,10 @@ type core struct {
 	texts []string // question text of each indexed document
 	nfaq  int
 	fuse  [3]float32 // weights of classifier, neighbour and BM25 in the ranking
+	// dense maps sentence vectors to the classifier's dense input; nil
+	// unless the classifier has a full softmax and enough of the questions'
+	// words have a vector (newDenseSpace).
+	dense *denseSpace
 	// dead lists, sorted, the FAQ slots an update removed or replaced: they
 	// score nothing.
 	dead []int32
@@ -39,20 +43,37 @@ func buildCore(qs []questionText, nfaq int, closedWorld bool) *core {
 	}
 	ix := buildIndex(docs, docFAQ)
 	ix.closedWorld = closedWorld
+	c := &core{ix: ix, texts: texts, nfaq: nfaq}
+	trained := nfaq <= maxLinearClasses && len(ix.post)*nfaq <= maxDenseWeights
+	// The classifier's input is the TF-IDF vector and, with a full
+	// softmax, the dense input. A sampled softmax (hundreds of FAQs or
+	// more) and centroids stay sparse: the dense part would double or
+	// triple their training time and cost every query a dot product per
+	// FAQ.
+	var ds [][]float32
+	fullSoftmax := trained && len(qs)*nfaq <= fullSoftmaxPairs
+	if fullSoftmax {
+		c.dense = newDenseSpace(qs)
+	}
+	if c.dense != nil {
+		ds = make([][]float32, len(qs))
+	}
 	xs := make([]sparse, len(qs))
 	for i, q := range qs {
 		xs[i], _ = ix.vector(q.feats, ix.idf)
 		if len(qs) >= 2000 {
 			xs[i] = dropSingletons(xs[i], ix)
 		}
+		if ds != nil {
+			ds[i] = c.dense.input(q.vec)
+		}
 	}
-	c := &core{ix: ix, texts: texts, nfaq: nfaq}
-	if nfaq <= maxLinearClasses && len(ix.post)*nfaq <= maxDenseWeights {
+	if trained {
 		var cands [][]int32
-		if len(xs)*nfaq > fullSoftmaxPairs {
+		if !fullSoftmax {
 			cands = c.lookalikes(xs, docs)
 		}
-		c.clf, c.fuse = trainLinear(xs, docFAQ, cands, len(ix.post), nfaq), fusionGrid[0]
+		c.clf, c.fuse = trainLinear(xs, ds, docFAQ, cands, len(ix.post), c.dense.width(), nfaq), fusionGrid[0]
 	} else {
 		c.clf, c.fuse = trainCentroids(xs, docFAQ, len(ix.post), nfaq), fuseCentroids
 	}
@@ -95,7 +116,7 @@ func (c *core) lookalikes(xs []sparse, docs [][]feature) [][]int32 {
 }
 
 func (c *core) memoryBytes() int64 {
-	b := c.ix.memoryBytes() + c.clf.memoryBytes()
+	b := c.ix.memoryBytes() + c.clf.memoryBytes() + int64(c.dense.width())*4
 	for _, t := range c.texts {
 		b += int64(len(t)) + 16
 	}
@@ -114,15 +135,16 @@ type faqScores struct {
 	known float32
 }
 
-func (c *core) score(feats []feature) faqScores {
+func (c *core) score(tf textFeatures) faqScores {
 	var s faqScores
-	c.scoreInto(feats, &s)
+	c.scoreInto(tf, &s)
 	return s
 }
 
 // scoreInto scores the query into s, reusing its arrays when they are large
 // enough: calibration scores hundreds of probes over thousands of FAQs.
-func (c *core) scoreInto(feats []feature, s *faqScores) {
+func (c *core) scoreInto(tf textFeatures, s *faqScores) {
+	feats := tf.feats
 	q, known := c.ix.vector(feats, c.ix.idf)
 	qc, _ := c.ix.vector(feats, c.ix.cidf)
 	ds := c.ix.score(qc, feats)
@@ -146,7 +168,7 @@ func (c *core) scoreInto(feats []feature, s *faqScores) {
 			s.bm25[f] = max(s.bm25[f], ds.bm25[d]/ds.self)
 		}
 	}
-	c.clf.logits(q, s.prob)
+	c.clf.logits(q, c.dense.input(tf.vec), s.prob)
 	for _, f := range c.dead {
 		s.prob[f], s.cos[f], s.bm25[f], s.near[f] = float32(math.Inf(-1)), 0, 0, -1
 	}

@@ -198,12 +198,18 @@ func (e *Engine) MemoryBytes() int64 {
 	return b
 }
 
+// features returns the question's features as a query's.
+func (q questionText) features() textFeatures {
+	return textFeatures{feats: q.feats, vec: q.vec}
+}
+
 // questionText is one question of an FAQ with its features.
 type questionText struct {
 	faq   int32
 	text  string
 	key   string // verbatimKey of the normalised text
 	feats []feature
+	vec   sentenceVec
 }
 
 // questionFeatures extracts features from the standard and similar
@@ -223,7 +229,8 @@ func questionFeatures(fz *featurizer, faqs []FAQ) []questionText {
 			defer wg.Done()
 			for i := w; i < len(out); i += workers {
 				norm := Normalize(out[i].text)
-				out[i].feats, out[i].key = fz.extract(norm).feats, verbatimKey(norm)
+				tf := fz.extract(norm)
+				out[i].feats, out[i].vec, out[i].key = tf.feats, tf.vec, verbatimKey(norm)
 			}
 		}()
 	}

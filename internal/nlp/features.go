@@ -52,6 +52,7 @@ type featurizer struct {
 type textFeatures struct {
 	tokens []token
 	feats  []feature
+	vec    sentenceVec // for the classifier's dense input
 }
 
 func (fz *featurizer) extract(norm string) textFeatures {
@@ -96,7 +97,7 @@ func (fz *featurizer) extract(norm string) textFeatures {
 		feats = append(feats, feature{k, w})
 	}
 	slices.SortFunc(feats, func(a, b feature) int { return cmp.Compare(a.key, b.key) })
-	return textFeatures{tokens: toks, feats: feats}
+	return textFeatures{tokens: toks, feats: feats, vec: sentenceVector(toks)}
 }
 
 // hanGrams adds character unigrams, bigrams and trigrams of a Chinese run.

@@ -61,7 +61,8 @@ func trainIntentModel(extra []IntentExamples) (*IntentModel, error) {
 	var qs []questionText
 	add := func(id, text string) {
 		if norm := Normalize(text); norm != "" {
-			qs = append(qs, questionText{faq: int32(byID[id]), text: text, feats: m.fz.extract(norm).feats})
+			tf := m.fz.extract(norm)
+			qs = append(qs, questionText{faq: int32(byID[id]), text: text, feats: tf.feats, vec: tf.vec})
 		}
 	}
 	current := ""
@@ -101,7 +102,7 @@ func (m *IntentModel) Classify(text string) []Intent {
 	if norm == "" {
 		return []Intent{m.intent(m.other(), 1)}
 	}
-	s := m.core.score(m.fz.extract(norm).feats)
+	s := m.core.score(m.fz.extract(norm))
 	var out []Intent
 	for _, i := range s.top(3) {
 		out = append(out, m.intent(i, float64(s.prob[i])))
@@ -167,8 +168,8 @@ func (m *IntentModel) IntentIDs() []string {
 
 // genericProbes returns the features of the built-in "other" examples:
 // messages that no shop's FAQ answers, used to calibrate against chatter.
-func genericProbes(fz *featurizer) [][]feature {
-	var out [][]feature
+func genericProbes(fz *featurizer) []textFeatures {
+	var out []textFeatures
 	inOther := false
 	for _, line := range dataLines(intentdata.Train) {
 		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
@@ -176,7 +177,7 @@ func genericProbes(fz *featurizer) [][]feature {
 			continue
 		}
 		if norm := Normalize(line); inOther && norm != "" {
-			out = append(out, fz.extract(norm).feats)
+			out = append(out, fz.extract(norm))
 		}
 	}
 	return out

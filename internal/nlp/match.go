@@ -59,7 +59,8 @@ func (e *Engine) rank(text string) Result {
 		res.Reason = "empty message after normalisation"
 		return res
 	}
-	s := e.core.score(e.fz.extract(norm).feats)
+	tf := e.fz.extract(norm)
+	s := e.core.score(tf)
 	k := e.opts.MaxCandidates
 	if k <= 0 {
 		k = 3

@@ -65,10 +65,10 @@ func TestTrainLinearSeparatesClasses(t *testing.T) {
 		{"sampled softmax", [][]int32{{0, 1}, {1, 2}, {2, 0}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			m := trainLinear(xs, ys, tt.cands, 4, 3)
+			m := trainLinear(xs, nil, ys, tt.cands, 4, 0, 3)
 			out := make([]float32, 3)
 			for i, x := range xs {
-				m.logits(x, out)
+				m.logits(x, nil, out)
 				softmaxInPlace(out)
 				best := 0
 				for c := range out {
@@ -100,6 +100,36 @@ func TestIndexScoresSharedRareWordsHigher(t *testing.T) {
 	for _, d := range []int{0, 1} {
 		if s.bm25[d] >= s.bm25[2] || s.cos[d] >= s.cos[2] {
 			t.Errorf("doc %q scored %.3f/%.3f, not below an invoice question %.3f/%.3f", texts[d], s.bm25[d], s.cos[d], s.bm25[2], s.cos[2])
+		}
+	}
+}
+
+func TestTrainLinearLearnsDenseInput(t *testing.T) {
+	// Three classes told apart by the dense input only: every example has
+	// the same sparse feature. n examples make more than denseSteps steps,
+	// so the dense weights are fixed for the last part of training.
+	const n = 3000
+	dirs := [][]float32{{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 0.6, 0.8}}
+	xs, ds, ys := make([]sparse, n), make([][]float32, n), make([]int32, n)
+	for i := range xs {
+		c := i % 3
+		xs[i] = sparse{ids: []int32{0}, ws: []float32{1}}
+		ds[i] = []float32{dirs[c][0] + 0.1*float32(i%7), dirs[c][1], dirs[c][2], dirs[c][3] - 0.05*float32(i%5)}
+		ys[i] = int32(c)
+	}
+	if epochs := min(12, max(4, 80000/n)); epochs*n <= denseSteps {
+		t.Fatalf("%d steps do not pass denseSteps", epochs*n)
+	}
+	m := trainLinear(xs, ds, ys, nil, 1, 4, 3)
+	if m.dim != 4 || len(m.dw) != 12 {
+		t.Fatalf("dense weights: dim %d, %d weights", m.dim, len(m.dw))
+	}
+	out := make([]float32, 3)
+	for c, d := range dirs {
+		m.logits(xs[0], d, out)
+		softmaxInPlace(out)
+		if out[c] < 0.9 {
+			t.Errorf("class %d: probabilities %v", c, out)
 		}
 	}
 }

@@ -118,7 +118,7 @@ func (c *core) update(fz *featurizer, faqs []FAQ, first int, kill []int32) *core
 	nc.dead = slices.Compact(nc.dead)
 	qs := questionFeatures(fz, faqs)
 	if len(qs) == 0 {
-		nc.clf = c.clf.withClasses(nc.nfaq, nil, nil)
+		nc.clf = c.clf.withClasses(nc.nfaq, nil, nil, 0)
 		return &nc
 	}
 	docs := make([][]feature, len(qs))
@@ -129,14 +129,17 @@ func (c *core) update(fz *featurizer, faqs []FAQ, first int, kill []int32) *core
 		nc.texts = append(nc.texts, q.text)
 	}
 	nc.ix = c.ix.withDocs(docs, docFAQ, nc.nfaq)
-	// Class vectors as buildCore makes them: xs[i] is the vector of docs[i].
+	// Class vectors as buildCore makes them: xs[i] is the vector of docs[i],
+	// its dense input (in the space of the build) after the sparse features.
 	members := make(map[int32][]int, len(faqs))
 	xs := make([]sparse, len(docs))
+	nsparse := len(nc.ix.post)
 	for i := range docs {
 		xs[i], _ = nc.ix.vector(docs[i], nc.ix.idf)
 		if len(nc.ix.docFAQ) >= 2000 {
 			xs[i] = dropSingletons(xs[i], nc.ix)
 		}
+		xs[i] = extend(xs[i], c.dense.input(qs[i].vec), nsparse)
 		members[docFAQ[i]] = append(members[docFAQ[i]], i)
 	}
 	classes := make(map[int32][]classWeight, len(members))
@@ -147,7 +150,7 @@ func (c *core) update(fz *featurizer, faqs []FAQ, first int, kill []int32) *core
 	if !c.clf.centroids {
 		bias = c.scaleToTrained(fz, classes, xs, members)
 	}
-	nc.clf = c.clf.withClasses(nc.nfaq, classes, bias)
+	nc.clf = c.clf.withClasses(nc.nfaq, classes, bias, nsparse)
 	return &nc
 }
 
@@ -164,8 +167,9 @@ func (c *core) scaleToTrained(fz *featurizer, classes map[int32][]classWeight, x
 		if c.isDead(int(f)) {
 			continue
 		}
-		q, _ := c.ix.vector(fz.extract(Normalize(c.texts[d])).feats, c.ix.idf)
-		c.clf.logits(q, logits)
+		tf := fz.extract(Normalize(c.texts[d]))
+		q, _ := c.ix.vector(tf.feats, c.ix.idf)
+		c.clf.logits(q, c.dense.input(tf.vec), logits)
 		own = append(own, logits[f]-c.clf.bias[f])
 	}
 	for f, b := range c.clf.bias {
@@ -217,17 +221,26 @@ func median(v []float32) float32 {
 
 // withClasses returns a copy of the model with nclass classes, the new ones
 // (keys of classes, each a centroid whose classWeight.class holds the
-// feature) given their weights and biases.
-func (m *linear) withClasses(nclass int, classes map[int32][]classWeight, bias map[int32]float32) *linear {
+// feature, the dense input from nsparse on) given their weights and biases.
+func (m *linear) withClasses(nclass int, classes map[int32][]classWeight, bias map[int32]float32, nsparse int) *linear {
 	nm := *m
 	nm.nclass = nclass
 	nm.bias = append(slices.Clip(m.bias), make([]float32, nclass-len(m.bias))...)
+	if m.dw != nil {
+		nm.dw = append(slices.Clip(m.dw), make([]float32, nclass*m.dim-len(m.dw))...)
+	}
 	nm.byFeat = slices.Clone(m.byFeat)
 	owned := map[int32]bool{}
 	for _, c := range slices.Sorted(maps.Keys(classes)) {
 		nm.bias[c] = bias[c]
 		for _, cw := range classes[c] {
 			f := cw.class
+			if int(f) >= nsparse {
+				if nm.dw != nil {
+					nm.dw[int(c)*nm.dim+int(f)-nsparse] = cw.w
+				}
+				continue
+			}
 			for int(f) >= len(nm.byFeat) {
 				nm.byFeat = append(nm.byFeat, nil)
 			}
