@@ -306,7 +306,12 @@ async function ownerCall(what, body) {
     const res = await api("POST", `/api/v1/shops/${shop.id}/conversations/${current.id}/${what}`, body || {});
     const c = res.conversation || res;
     if (c && c.id) { entry(c); redrawCurrent(); drawList(); }
-  } catch (e) { alert(e.message); }
+  } catch (e) {
+    // A code the workbench has words for (at_capacity) is said in the
+    // agent's language; anything else as the server put it.
+    const k = "d.err." + e.code;
+    alert(e.code && t(k) !== k ? t(k) : e.message);
+  }
 }
 
 function redrawCurrent() {
