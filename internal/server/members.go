@@ -8,6 +8,7 @@ import (
 
 	"github.com/xiaoer-cs/xiaoer/internal/auth"
 	"github.com/xiaoer-cs/xiaoer/internal/model"
+	router "github.com/xiaoer-cs/xiaoer/internal/route"
 	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
 
@@ -269,6 +270,15 @@ func (s *Server) memberSetStatus(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("bad_field", "status", "status must be online, busy, away or offline")
 	}
 	if err := s.store.SetAgentStatus(r.Context(), st.shop.ID, st.account.ID, req.Status); err != nil {
+		return err
+	}
+	if req.Status == model.StatusOffline {
+		// What they got and have not answered goes to someone who is there.
+		if _, err := s.route.AgentOffline(r.Context(), st.shop.ID, st.account.ID, st.account.ID, router.ReasonAgentOffline); err != nil {
+			return err
+		}
+	} else if err := s.presence.Claim(r.Context(), st.shop.ID, st.account.ID); err != nil {
+		// Available without a workbench open anywhere lasts the grace period.
 		return err
 	}
 	s.chat.PublishMember(r.Context(), st.shop.ID, st.account.ID)
