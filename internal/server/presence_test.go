@@ -9,6 +9,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/xiaoer-cs/xiaoer/internal/auth"
 	"github.com/xiaoer-cs/xiaoer/internal/model"
 	router "github.com/xiaoer-cs/xiaoer/internal/route"
 )
@@ -30,12 +31,12 @@ func newTestClock() *testClock {
 func (c *testClock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
 func (c *testClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
-// withPresence gives the server a presence (node n1) and router on the
+// withPresence gives the server a presence (on node) and router on the
 // clock; *p is set to the presence.
-func withPresence(clk *testClock, p **router.Presence) func(*Options) {
+func withPresence(clk *testClock, node string, p **router.Presence) func(*Options) {
 	return func(o *Options) {
-		o.Route = router.New(router.Options{Store: o.Store, Chat: o.Chat, Bus: o.Bus, Now: clk.Now})
-		*p = router.NewPresence(router.PresenceOptions{Store: o.Store, Route: o.Route, Chat: o.Chat, Now: clk.Now, Node: "n1",
+		o.Route = router.New(router.Options{Store: o.Store, Chat: o.Chat, Bus: o.Bus, Now: clk.Now, Node: node})
+		*p = router.NewPresence(router.PresenceOptions{Store: o.Store, Route: o.Route, Chat: o.Chat, Now: clk.Now, Node: node,
 			Grace: presenceGrace, Lease: presenceLease})
 		o.Presence = *p
 	}
@@ -123,7 +124,7 @@ func untilConversation(ws *wsClient, id int64, reason string) map[string]any {
 func TestAgentPresenceSockets(t *testing.T) {
 	clk := newTestClock()
 	var p *router.Presence
-	env := newTestEnv(t, withPresence(clk, &p))
+	env := newTestEnv(t, withPresence(clk, "n1", &p))
 	f := newFixtures(env)
 	alpha := env.shops["alpha"].ID
 	pp := &presenceProbe{t: t, env: env, p: p, clk: clk, shopID: alpha, agentID: env.accts["alpha-agent"].ID}
@@ -219,4 +220,57 @@ func TestAgentOfflineByHand(t *testing.T) {
 	if last := evs[len(evs)-1]; last.ToOwner != model.OwnerQueue || last.Reason != router.ReasonAgentOffline || last.ActorID != agentID {
 		t.Fatalf("last event %+v, want back to the queue by the agent (%s)", last, router.ReasonAgentOffline)
 	}
+}
+
+// TestPresenceTwoNodes: presence holds across nodes sharing the database
+// and NATS. An agent with a socket on each node stays online when one
+// closes; when node a hangs (its socket still open, its lease no longer
+// renewed), node b takes the agent offline once the lease has run out, and
+// the workbench socket on node a hears it through NATS.
+func TestPresenceTwoNodes(t *testing.T) {
+	natsURL := startNATS(t)
+	path := t.TempDir() + "/shared.db"
+	clk := newTestClock()
+	var pa, pb *router.Presence
+	a := newNode(t, "node-a", path, natsURL, withPresence(clk, "node-a", &pa))
+	b := newNode(t, "node-b", path, natsURL, withPresence(clk, "node-b", &pb))
+	ctx := t.Context()
+	shop, err := a.db.CreateShop(ctx, model.Shop{Slug: "alpha", Name: "alpha", Language: "zh-CN", Timezone: "Asia/Shanghai", IdentitySecret: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, _ := auth.HashPassword(testPassword, 4)
+	acct, err := a.db.CreateAccount(ctx, model.Account{Username: "alpha-agent", PasswordHash: hash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.db.AddMember(ctx, model.Membership{ShopID: shop.ID, AccountID: acct.ID, Role: auth.RoleAgent}); err != nil {
+		t.Fatal(err)
+	}
+	onA := &presenceProbe{t: t, env: a, p: pa, clk: clk, shopID: shop.ID, agentID: acct.ID}
+	onB := &presenceProbe{t: t, env: b, p: pb, clk: clk, shopID: shop.ID, agentID: acct.ID}
+	agentA, agentB := a.login("alpha-agent"), b.login("alpha-agent")
+	if st := agentA.do("PUT", shopURL(shop.ID, "/status"), statusRequest{Status: model.StatusOnline}, nil); st != 200 {
+		t.Fatalf("go online: %d", st)
+	}
+	wsA, _ := onA.dial(agentA)
+	wsB, _ := onB.dial(agentB)
+	onA.waitSockets(1)
+	onB.waitSockets(1)
+
+	wsB.conn.Close(websocket.StatusGoingAway, "")
+	onB.waitSockets(0)
+	if err := pa.Heartbeat(ctx); err != nil {
+		t.Fatal(err)
+	}
+	onB.after(presenceGrace+time.Second, model.StatusOnline, "node b's socket gone, node a's open")
+
+	// Node a hangs: nothing renews its lease any more.
+	onB.after(presenceLease, model.StatusOffline, "node a's lease run out")
+	for range 100 {
+		if f := wsA.until("permissions"); f["status"] == "offline" {
+			return
+		}
+	}
+	t.Fatal("the workbench on node a never heard it was set offline")
 }
