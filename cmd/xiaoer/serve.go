@@ -82,7 +82,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// node: leases renewed by their node, swept by every node.
 	presence := route.NewPresence(route.PresenceOptions{Store: db, Route: router, Chat: chats, Logger: log, Node: node,
 		Grace: cfg.PresenceGrace, Lease: cfg.PresenceLease})
-	brain := bot.New(bot.Options{Store: db, Chat: chats, KB: knowledge, Bus: broker, Route: router, Commerce: data, Logger: log, Node: node})
+	brain := bot.New(bot.Options{Store: db, Chat: chats, KB: knowledge, Bus: broker, Route: router, Commerce: data, Logger: log, Node: node,
+		Backlog: cfg.BotBacklog})
 	broker.Subscribe(brain.Handle)
 	botCtx, stopBot := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup

@@ -62,6 +62,6 @@ func (b *Bot) recoverConversation(ctx context.Context, c model.Conversation) (bo
 	if m.Sender != model.SenderBuyer || b.now().Sub(m.CreatedAt) > RecoverWindow {
 		return false, nil
 	}
-	b.lanes[c.ID%int64(len(b.lanes))].push(job{shopID: c.ShopID, msg: chat.NewMessageJSON(m)})
-	return true, nil
+	outcome := b.enqueue(job{shopID: c.ShopID, msg: chat.NewMessageJSON(m)})
+	return outcome == accepted || outcome == overflowed, nil
 }

@@ -64,6 +64,12 @@ func TestParse(t *testing.T) {
 			}
 		}},
 		{name: "presence grace too short", args: []string{"--presence-grace", "10ms"}, wantErr: "presence-grace (XIAOER_PRESENCE_GRACE)"},
+		{name: "bot backlog", args: []string{"--bot-backlog", "50"}, check: func(t *testing.T, c Config) {
+			if c.BotBacklog != 50 {
+				t.Errorf("bot backlog %d", c.BotBacklog)
+			}
+		}},
+		{name: "bot backlog too small", env: map[string]string{"XIAOER_BOT_BACKLOG": "1"}, wantErr: "bot-backlog (XIAOER_BOT_BACKLOG)"},
 		{name: "presence lease too long", args: []string{"--presence-lease", "1h"}, wantErr: "presence-lease (XIAOER_PRESENCE_LEASE)"},
 	}
 	for _, tt := range tests {

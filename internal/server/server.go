@@ -127,6 +127,7 @@ func New(opts Options) *Server {
 		s.bot = bot.New(bot.Options{Store: opts.Store, Chat: opts.Chat, KB: opts.KB, Bus: opts.Bus, Route: s.route, Commerce: s.data,
 			Logger: opts.Logger, Now: opts.Now})
 	}
+	registerBotMetrics(opts.Registry, s.bot)
 	s.notify = opts.Notify
 	if s.notify == nil {
 		s.notify = notify.New(notify.Options{Store: opts.Store, Bus: opts.Bus, Hub: opts.Hub, Logger: opts.Logger, Now: opts.Now, BaseURL: opts.BaseURL})
