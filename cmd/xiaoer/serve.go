@@ -119,6 +119,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	warmUp(ctx, db, engines, log)
+	// Agents whose leases ran out while no node was sweeping (this one was
+	// down) go offline before anyone connects.
+	if _, err := presence.Sweep(ctx); err != nil {
+		log.Error("presence: sweep at start", "err", err)
+	}
 	// Answer what buyers wrote while the bot was down (a crash between a
 	// stored message and its reply).
 	if n, err := brain.Recover(ctx); err != nil {
