@@ -272,14 +272,16 @@ func (s *Server) memberSetStatus(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.SetAgentStatus(r.Context(), st.shop.ID, st.account.ID, req.Status); err != nil {
 		return err
 	}
+	// The status is saved; what follows is its consequence, logged rather
+	// than failing a change that has been made.
 	if req.Status == model.StatusOffline {
 		// What they got and have not answered goes to someone who is there.
 		if _, err := s.route.AgentOffline(r.Context(), st.shop.ID, st.account.ID, st.account.ID, router.ReasonAgentOffline); err != nil {
-			return err
+			s.log.Error("requeue an agent's unanswered conversations", "shop", st.shop.ID, "agent", st.account.ID, "err", err)
 		}
 	} else if err := s.presence.Claim(r.Context(), st.shop.ID, st.account.ID); err != nil {
 		// Available without a workbench open anywhere lasts the grace period.
-		return err
+		s.log.Error("agent presence: claim", "shop", st.shop.ID, "agent", st.account.ID, "err", err)
 	}
 	s.chat.PublishMember(r.Context(), st.shop.ID, st.account.ID)
 	writeJSON(w, http.StatusOK, map[string]string{"status": string(req.Status)})
