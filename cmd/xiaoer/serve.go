@@ -78,12 +78,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// (escalation, agent silence, idle close) from the store.
 	router := route.New(route.Options{Store: db, Chat: chats, Bus: broker, Logger: log, Node: node})
 	broker.Subscribe(router.Handle)
-	brain := bot.New(bot.Options{Store: db, Chat: chats, KB: knowledge, Bus: broker, Route: router, Commerce: data, Logger: log, Node: node})
+	// Agents are online while a workbench socket of theirs is open on some
+	// node: leases renewed by their node, swept by every node.
+	presence := route.NewPresence(route.PresenceOptions{Store: db, Route: router, Chat: chats, Logger: log, Node: node,
+		Grace: cfg.PresenceGrace, Lease: cfg.PresenceLease})
+	brain := bot.New(bot.Options{Store: db, Chat: chats, KB: knowledge, Bus: broker, Route: router, Commerce: data, Logger: log, Node: node,
+		Backlog: cfg.BotBacklog})
 	broker.Subscribe(brain.Handle)
 	botCtx, stopBot := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
 	workers.Go(func() { brain.Run(botCtx) })
 	workers.Go(func() { router.Run(botCtx) })
+	workers.Go(func() { presence.Run(botCtx) })
 	// Notifications: workbench alerts, and pushes and webhooks through the
 	// outbox (internal/notify, docs/notifications.md).
 	notices := notify.New(notify.Options{Store: db, Bus: broker, Hub: h, Logger: log, Node: node, BaseURL: cfg.BaseURL,
@@ -97,7 +103,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer func() { stopBot(); workers.Wait() }()
 
 	reg := prometheus.NewRegistry()
-	srv := server.New(server.Options{Store: db, Chat: chats, KB: knowledge, Commerce: data, Notify: notices, Route: router, Bot: brain, Stats: reports, Bus: broker, Hub: h,
+	srv := server.New(server.Options{Store: db, Chat: chats, KB: knowledge, Commerce: data, Notify: notices, Route: router, Presence: presence, Bot: brain, Stats: reports, Bus: broker, Hub: h,
 		Identities: auth.NewIdentities(key), Logger: log, Registry: reg, BaseURL: cfg.BaseURL, Version: version, SessionTTL: cfg.SessionTTL,
 		BcryptCost: cfg.BcryptCost, FrameRate: cfg.FrameRate, TrustProxy: cfg.TrustProxy,
 		UploadDir: filepath.Join(cfg.DataDir, "uploads"), BackupDir: backupDir(cfg)})
@@ -113,6 +119,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	warmUp(ctx, db, engines, log)
+	// Agents whose leases ran out while no node was sweeping (this one was
+	// down) go offline before anyone connects.
+	if _, err := presence.Sweep(ctx); err != nil {
+		log.Error("presence: sweep at start", "err", err)
+	}
 	// Answer what buyers wrote while the bot was down (a crash between a
 	// stored message and its reply).
 	if n, err := brain.Recover(ctx); err != nil {

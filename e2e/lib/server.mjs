@@ -27,8 +27,10 @@ function freePort() {
 }
 
 export class Server {
-  constructor() {
+  // args are extra flags of `xiaoer serve` (short presence timings...).
+  constructor(args = []) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "xiaoer-e2e-"));
+    this.args = args;
     this.proc = null;
     this.log = [];
   }
@@ -38,7 +40,7 @@ export class Server {
   async start() {
     if (!this.port) this.port = await freePort();
     const proc = spawn(BIN, ["serve", "--demo", "--data-dir", this.dir, "--listen", `127.0.0.1:${this.port}`,
-      "--bcrypt-cost", "4", "--shutdown-wait", "3s", "--log-level", "warn"], { stdio: ["ignore", "pipe", "pipe"] });
+      "--bcrypt-cost", "4", "--shutdown-wait", "3s", "--log-level", "warn", ...this.args], { stdio: ["ignore", "pipe", "pipe"] });
     this.proc = proc;
     const keep = (b) => { this.log.push(b.toString()); if (this.log.length > 200) this.log.shift(); };
     proc.stdout.on("data", keep);

@@ -41,10 +41,17 @@ type Options struct {
 	Now      func() time.Time
 	Node     string // the bot handles the messages posted on its own node
 	Workers  int    // parallel conversations (default 4)
+	// Backlog bounds the conversations waiting for the pipeline on this
+	// node, and separately those waiting for the overload handover
+	// (default DefaultBacklog).
+	Backlog int
 }
 
 // Bot replies to buyers. Messages of one conversation are handled one at a
-// time and in order; different conversations in parallel.
+// time and in order; different conversations in parallel. Buyer messages
+// that arrive while an earlier one of the conversation is still waiting or
+// being answered are answered together, once; conversations beyond the
+// backlog's bound go to people (see backlog).
 type Bot struct {
 	st    store.Store
 	chat  *chat.Service
@@ -55,7 +62,7 @@ type Bot struct {
 	log   *slog.Logger
 	now   func() time.Time
 	node  string
-	lanes []*lane
+	queue *backlog
 	wg    sync.WaitGroup
 	rules ruleCache
 }
@@ -71,6 +78,9 @@ func New(opts Options) *Bot {
 	if opts.Workers <= 0 {
 		opts.Workers = 4
 	}
+	if opts.Backlog <= 0 {
+		opts.Backlog = DefaultBacklog
+	}
 	if opts.Route == nil {
 		opts.Route = route.New(route.Options{Store: opts.Store, Chat: opts.Chat, Bus: opts.Bus, Logger: opts.Logger, Now: opts.Now, Node: opts.Node})
 	}
@@ -79,31 +89,38 @@ func New(opts Options) *Bot {
 	}
 	b := &Bot{st: opts.Store, chat: opts.Chat, kb: opts.KB, bus: opts.Bus, route: opts.Route, data: opts.Commerce,
 		log: opts.Logger, now: opts.Now, node: opts.Node}
-	for range opts.Workers {
-		b.lanes = append(b.lanes, newLane())
-	}
+	b.queue = newBacklog(opts.Workers, opts.Backlog)
 	return b
 }
 
-// Run works until ctx ends, then finishes the messages it holds.
+// Run works until ctx ends, then finishes the jobs it holds (a bounded
+// number). A worker per lane runs the pipeline; one more hands the
+// overflow to people.
 func (b *Bot) Run(ctx context.Context) {
-	for _, l := range b.lanes {
-		b.wg.Add(1)
-		go func() {
-			defer b.wg.Done()
-			for {
-				m, ok := l.pop(ctx)
-				if !ok {
-					return
-				}
-				b.handle(context.WithoutCancel(ctx), m)
+	work := func(l *lane, do func(context.Context, job)) {
+		defer b.wg.Done()
+		for {
+			j, ok := l.pop(ctx)
+			if !ok {
+				return
 			}
-		}()
+			b.queue.busy.Add(1)
+			do(context.WithoutCancel(ctx), *j)
+			l.done()
+			b.queue.busy.Add(-1)
+		}
 	}
+	for _, l := range b.queue.lanes {
+		b.wg.Add(1)
+		go work(l, b.handle)
+	}
+	b.wg.Add(1)
+	go work(b.queue.overflow, b.overload)
 	<-ctx.Done()
-	for _, l := range b.lanes {
+	for _, l := range b.queue.lanes {
 		l.close()
 	}
+	b.queue.overflow.close()
 	b.wg.Wait()
 }
 
@@ -113,9 +130,32 @@ func (b *Bot) Run(ctx context.Context) {
 // one conversation's jobs share a lane and keep their order.
 func (b *Bot) Handle(e bus.Event) {
 	if j, ok := b.jobOf(e); ok {
-		b.lanes[e.ConversationID%int64(len(b.lanes))].push(j)
+		b.enqueue(j)
 	}
 }
+
+// enqueue offers a job to the backlog (accepted, overflowed, shed or
+// skipped), and logs (at most every shedLogEvery) when jobs are dropped.
+func (b *Bot) enqueue(j job) int {
+	outcome := b.queue.add(&j)
+	if outcome != shed && outcome != skipped {
+		return outcome
+	}
+	now := time.Now().UnixNano()
+	last := b.queue.lastShed.Load()
+	if now-last >= int64(shedLogEvery) && b.queue.lastShed.CompareAndSwap(last, now) {
+		st := b.queue.stats()
+		b.log.Warn("bot: backlog full: dropping work (shed: buyer messages stored but not answered by the bot; skipped: suggestions and courtesies)",
+			"shed_total", st.Shed, "skipped_total", st.Skipped, "waiting", st.Waiting, "overflow", st.Overflow, "limit", st.Limit)
+	}
+	return outcome
+}
+
+// shedLogEvery spaces the warnings about shed jobs.
+const shedLogEvery = 10 * time.Second
+
+// Backlog reports the bot's backlog on this node, for metrics and tests.
+func (b *Bot) Backlog() BacklogStats { return b.queue.stats() }
 
 // jobOf is the bot's work for a bus event, if any.
 func (b *Bot) jobOf(e bus.Event) (job, bool) {
@@ -128,7 +168,7 @@ func (b *Bot) jobOf(e bus.Event) (job, bool) {
 		if err := json.Unmarshal(e.Data, &me); err != nil || me.Message.Sender != string(model.SenderBuyer) {
 			return job{}, false
 		}
-		return job{shopID: e.ShopID, msg: me.Message}, true
+		return job{shopID: e.ShopID, msg: me.Message, forPeople: e.Owner != "" && e.Owner != string(model.OwnerBot)}, true
 	case bus.TypeConversation:
 		var ce chat.ConversationEvent
 		if err := json.Unmarshal(e.Data, &ce); err != nil {
@@ -146,14 +186,47 @@ func (b *Bot) jobOf(e bus.Event) (job, bool) {
 	return job{}, false
 }
 
-// job is one thing for the bot to do: a buyer message to answer, or a
+// job is one thing for the bot to do: buyer messages to answer, or a
 // conversation event to speak at.
 type job struct {
-	shopID         int64
-	kind           string // "" for a buyer message
-	msg            chat.MessageJSON
+	shopID int64
+	kind   string // "" for buyer messages
+	// msg is the newest buyer message of the job; firstSeq the sequence
+	// number of its first and burst how many it holds (0 or 1: just msg).
+	msg      chat.MessageJSON
+	firstSeq int64
+	burst    int
+	// forPeople: a person had the conversation when the message came, so
+	// the job only suggests replies to them.
+	forPeople      bool
 	conversationID int64
 	eventID        int64
+}
+
+// conversation is the conversation the job is about.
+func (j *job) conversation() int64 {
+	if j.kind == "" {
+		return j.msg.ConversationID
+	}
+	return j.conversationID
+}
+
+// merge folds a later buyer message job of the same conversation into j.
+func (j *job) merge(later *job) {
+	first := min(j.first(), later.first())
+	if later.msg.Seq > j.msg.Seq {
+		j.msg = later.msg
+	}
+	j.firstSeq = first
+	j.burst = max(j.burst, 1) + max(later.burst, 1)
+}
+
+// first is the sequence number of the job's first buyer message.
+func (j *job) first() int64 {
+	if j.firstSeq == 0 {
+		return j.msg.Seq
+	}
+	return j.firstSeq
 }
 
 // Job kinds besides buyer messages.
@@ -162,57 +235,3 @@ const (
 	jobClosed   = "closed"
 	jobReturned = "returned"
 )
-
-// lane is an unbounded FIFO: the bus must never wait for the bot, and a
-// buyer message must never be dropped.
-type lane struct {
-	mu     sync.Mutex
-	items  []job
-	ready  chan struct{}
-	closed bool
-}
-
-func newLane() *lane { return &lane{ready: make(chan struct{}, 1)} }
-
-func (l *lane) push(j job) {
-	l.mu.Lock()
-	l.items = append(l.items, j)
-	l.mu.Unlock()
-	select {
-	case l.ready <- struct{}{}:
-	default:
-	}
-}
-
-// pop waits for the next job; after close it drains what is left.
-func (l *lane) pop(ctx context.Context) (job, bool) {
-	for {
-		l.mu.Lock()
-		if len(l.items) > 0 {
-			j := l.items[0]
-			l.items = l.items[1:]
-			l.mu.Unlock()
-			return j, true
-		}
-		closed := l.closed
-		l.mu.Unlock()
-		if closed {
-			return job{}, false
-		}
-		select {
-		case <-l.ready:
-		case <-ctx.Done():
-			l.close()
-		}
-	}
-}
-
-func (l *lane) close() {
-	l.mu.Lock()
-	l.closed = true
-	l.mu.Unlock()
-	select {
-	case l.ready <- struct{}{}:
-	default:
-	}
-}

@@ -18,17 +18,18 @@ import (
 // call handle directly so every step is deterministic) and a recorder of
 // the events the bus carried.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	chat   *chat.Service
 	kb     *kb.Service
 	bot    *Bot
+	bus    *bus.Local
 	shop   model.Shop
 	mu     sync.Mutex
 	events []bus.Event
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, store.Options{DSN: t.TempDir() + "/bot.db"})
@@ -39,8 +40,8 @@ func newWorld(t *testing.T) *world {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, db: db}
 	broker := bus.NewLocal()
+	w := &world{t: t, db: db, bus: broker}
 	broker.Subscribe(func(e bus.Event) {
 		w.mu.Lock()
 		defer w.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode"
 
@@ -32,6 +33,9 @@ type turn struct {
 	now    time.Time
 	posts  int     // messages sent for this buyer message
 	level  *string // the buyer's member level, read once when needed
+	// burst is the text of each buyer message answered together, oldest
+	// first, when there are several (msg.Body then joins them).
+	burst []string
 }
 
 // reply is what a step decided: a message to send (body empty: none) and,
@@ -55,7 +59,60 @@ type reply struct {
 // tell frustration (repeating oneself counts).
 const historyMessages = 6
 
+// maxBurst is how many of a burst's newest buyer messages are read
+// together; the ones before are stored but not read by the bot.
+const maxBurst = 20
+
 func (b *Bot) newTurn(ctx context.Context, j job) (*turn, error) {
+	t, err := b.prepareTurn(ctx, j)
+	if err != nil {
+		return nil, err
+	}
+	if j.burst > 1 {
+		if t.burst = b.burstTexts(ctx, t.conv, j); len(t.burst) > 1 {
+			t.msg.Body = joinBurst(t.burst, b.chat.MaxMessage())
+		}
+	}
+	t.m = t.se.Match(t.msg.Body, b.history(ctx, t.conv, j.first()), t.now, t.shop.Language)
+	t.lang, t.folded = t.m.Lang, foldText(t.msg.Body)
+	// A message without words ("175 70", "P100") is in the language the
+	// buyer has been writing in.
+	if !hasWords(t.msg.Body) && t.cc.Lang != "" {
+		t.lang = t.cc.Lang
+	}
+	t.cc.Lang = t.lang
+	return t, nil
+}
+
+// burstTexts reads the buyer messages a job holds, oldest first: the
+// newest maxBurst of them.
+func (b *Bot) burstTexts(ctx context.Context, c model.Conversation, j job) []string {
+	ms, err := b.st.ListMessages(ctx, store.MessageQuery{ShopID: c.ShopID, ConversationID: c.ID, BeforeSeq: j.msg.Seq + 1,
+		Limit: 3 * maxBurst})
+	if err != nil {
+		b.log.Warn("bot: read a burst", "conversation", c.ID, "err", err)
+		return nil
+	}
+	var out []string
+	for _, m := range ms { // oldest first
+		if m.Sender == model.SenderBuyer && m.Seq >= j.first() {
+			out = append(out, m.Body)
+		}
+	}
+	return out[max(len(out)-maxBurst, 0):]
+}
+
+// joinBurst is the text of several buyer messages read as one: joined by
+// new lines, the newest limit characters when longer.
+func joinBurst(texts []string, limit int) string {
+	s := []rune(strings.Join(texts, "\n"))
+	return string(s[max(len(s)-limit, 0):])
+}
+
+// prepareTurn reads what any turn needs: the conversation, shop, buyer,
+// engine, settings and the bot's context. The engine has not looked at
+// the message yet.
+func (b *Bot) prepareTurn(ctx context.Context, j job) (*turn, error) {
 	t := &turn{b: b, ctx: ctx, msg: j.msg, now: b.now()}
 	var err error
 	if t.conv, err = b.st.GetConversation(ctx, j.shopID, j.msg.ConversationID); err != nil {
@@ -76,14 +133,6 @@ func (b *Bot) newTurn(ctx context.Context, j job) (*turn, error) {
 	if t.cc, _, err = b.loadContext(ctx, j.shopID, t.conv.ID); err != nil {
 		return nil, err
 	}
-	t.m = t.se.Match(j.msg.Body, b.history(ctx, t.conv, j.msg.Seq), t.now, t.shop.Language)
-	t.lang, t.folded = t.m.Lang, foldText(j.msg.Body)
-	// A message without words ("175 70", "P100") is in the language the
-	// buyer has been writing in.
-	if !hasWords(j.msg.Body) && t.cc.Lang != "" {
-		t.lang = t.cc.Lang
-	}
-	t.cc.Lang = t.lang
 	return t, nil
 }
 
@@ -165,6 +214,9 @@ func (t *turn) send(r *reply) {
 func (t *turn) post(r *reply) {
 	ex := explain(r.step, t.m)
 	ex.Detail, ex.Handoff, ex.Order, ex.Product = r.detail, r.handoff, r.order, r.product
+	if len(t.burst) > 1 {
+		ex.Messages = len(t.burst)
+	}
 	meta := replyMeta{FAQID: r.faqID, Choices: r.choices, Cards: r.cards, Answer: r.answer, Explain: ex}
 	clientID := "bot-" + strconv.FormatInt(t.msg.ID, 10)
 	if t.posts > 0 {
@@ -197,13 +249,21 @@ func (t *turn) offHoursNotice() {
 	t.post(t.say("off_hours", "off_hours", nil))
 }
 
-// rule answers with the first keyword rule the message matches.
+// rule answers with the first keyword rule the message matches. A burst
+// is tried whole, then message by message from the newest, so an exact
+// rule still answers "包邮吗" said after "你好".
 func (t *turn) rule() *reply {
-	r, pattern, ok := matchRule(t.b.rules.get(t.shop.ID, t.cfg.Rules), t.msg.Body)
-	if !ok {
-		return nil
+	rules := t.b.rules.get(t.shop.ID, t.cfg.Rules)
+	texts := []string{t.msg.Body}
+	for i := len(t.burst) - 1; i >= 0; i-- {
+		texts = append(texts, t.burst[i])
 	}
-	return &reply{step: "rule", detail: fmt.Sprintf("%s (%s %q)", r.Name, r.Match, pattern), body: pick(r.Reply, t.lang)}
+	for _, text := range texts {
+		if r, pattern, ok := matchRule(rules, text); ok {
+			return &reply{step: "rule", detail: fmt.Sprintf("%s (%s %q)", r.Name, r.Match, pattern), body: pick(r.Reply, t.lang)}
+		}
+	}
+	return nil
 }
 
 // faqAnswer sends the FAQ's answer when the engine is sure and the shop

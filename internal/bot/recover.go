@@ -15,8 +15,9 @@ import (
 const RecoverWindow = 10 * time.Minute
 
 // Recover queues the buyer messages the bot had not answered when the
-// process stopped: the newest message of each conversation the bot owns,
-// when a buyer wrote it within RecoverWindow. Replies carry the buyer
+// process stopped: in each conversation the bot owns whose newest message
+// is a buyer's, written within RecoverWindow, the buyer messages since the
+// bot last spoke, answered together as one burst. Replies carry the buyer
 // message's id as their client id, so one already sent is not sent again.
 func (b *Bot) Recover(ctx context.Context) (int, error) {
 	shops, err := b.st.ListShops(ctx)
@@ -54,14 +55,20 @@ func (b *Bot) recoverConversation(ctx context.Context, c model.Conversation) (bo
 	if b.now().Sub(c.UpdatedAt) > RecoverWindow {
 		return false, nil
 	}
-	ms, err := b.st.ListMessages(ctx, store.MessageQuery{ShopID: c.ShopID, ConversationID: c.ID, Newest: true, Limit: 1})
+	ms, err := b.st.ListMessages(ctx, store.MessageQuery{ShopID: c.ShopID, ConversationID: c.ID, Newest: true, Limit: maxBurst})
 	if err != nil || len(ms) == 0 {
 		return false, err
 	}
-	m := ms[0]
+	m := ms[len(ms)-1] // oldest first
 	if m.Sender != model.SenderBuyer || b.now().Sub(m.CreatedAt) > RecoverWindow {
 		return false, nil
 	}
-	b.lanes[c.ID%int64(len(b.lanes))].push(job{shopID: c.ShopID, msg: chat.NewMessageJSON(m)})
-	return true, nil
+	// The buyer messages since the bot last spoke are one burst, answered
+	// together as they would have been.
+	j := job{shopID: c.ShopID, msg: chat.NewMessageJSON(m), firstSeq: m.Seq, burst: 1}
+	for i := len(ms) - 2; i >= 0 && ms[i].Sender == model.SenderBuyer; i-- {
+		j.firstSeq, j.burst = ms[i].Seq, j.burst+1
+	}
+	outcome := b.enqueue(j)
+	return outcome == accepted || outcome == overflowed, nil
 }

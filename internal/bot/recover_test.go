@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,7 +31,8 @@ func TestRecoverAnswersWhatTheBotMissed(t *testing.T) {
 		}
 		return c
 	}
-	missed := post("missed", "多久发货") // stored, never handled: the "crash"
+	missed := post("missed", "你好") // stored, never handled: the "crash"
+	post("missed", "请问多久发货")
 	answered := w.buyerSays("answered", "可以开发票吗")
 	before := len(w.botMessages(answered))
 
@@ -39,8 +41,8 @@ func TestRecoverAnswersWhatTheBotMissed(t *testing.T) {
 		t.Fatalf("recovered %d, %v; want 1", n, err)
 	}
 	runOnce(t, w)
-	if got := w.botMessages(missed); len(got) == 0 {
-		t.Fatal("the missed message got no reply after recovery")
+	if got := w.botMessages(missed); len(got) != 1 || !strings.Contains(got[0].Body, "48小时") || explainOf(t, got[0]).Messages != 2 {
+		t.Fatalf("the two missed messages got %v after recovery, want one answer to both", got)
 	}
 	if got := len(w.botMessages(answered)); got != before {
 		t.Fatalf("an answered conversation got %d more replies", got-before)

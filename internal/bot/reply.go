@@ -18,12 +18,16 @@ import (
 type Explanation struct {
 	// Step is the pipeline step that answered: welcome, off_hours, rule,
 	// pending, handoff, live, faq, smalltalk, choices, fallback, return,
-	// or assist when nothing was said.
+	// overload (the backlog was full: handed to people unread), or assist
+	// when nothing was said.
 	Step string `json:"step"`
 	// Detail names what the step used: the rule, the catalogue key.
 	Detail string `json:"detail,omitempty"`
 	// Handoff is the reason the conversation was handed to a person.
-	Handoff     string          `json:"handoff,omitempty"`
+	Handoff string `json:"handoff,omitempty"`
+	// Messages is how many buyer messages the reply answers together
+	// (a burst that came while the bot was busy); left out for one.
+	Messages    int             `json:"messages,omitempty"`
 	Order       string          `json:"order,omitempty"`
 	Product     string          `json:"product,omitempty"`
 	Decision    string          `json:"decision,omitempty"`

@@ -37,6 +37,14 @@ type Config struct {
 	ShutdownWait time.Duration // how long graceful shutdown waits for writes and sockets
 	BcryptCost   int           // password hashing cost
 	NATSURL      string        // NATS server carrying events between nodes; empty for one node
+	// PresenceGrace is how long an agent whose last workbench socket
+	// closed stays as they were before going offline.
+	PresenceGrace time.Duration
+	// PresenceLease is how long a node's word that an agent is connected
+	// holds without renewal: a dead node's agents go offline after it.
+	PresenceLease time.Duration
+	// BotBacklog bounds the conversations waiting for the bot on a node.
+	BotBacklog int
 	// NotifyAllowPrivate are the private or loopback networks pushes and
 	// webhooks may reach; every other internal address is refused.
 	NotifyAllowPrivate []netip.Prefix
@@ -80,6 +88,9 @@ func fields() []field {
 		{"shutdown-wait", "15s", "how long a graceful shutdown waits for writes and sockets", false, durationSetter(func(c *Config, d time.Duration) { c.ShutdownWait = d })},
 		{"bcrypt-cost", "12", "bcrypt cost for passwords (4-31)", false, intSetter(func(c *Config, n int) { c.BcryptCost = n })},
 		{"nats-url", "", "NATS server (nats://host:4222) that carries events between the nodes of a deployment; empty for one node", true, func(c *Config, v string) error { c.NATSURL = v; return nil }},
+		{"presence-grace", "30s", "how long an agent whose last workbench socket closed stays online before going offline (a reconnect within it changes nothing)", false, durationSetter(func(c *Config, d time.Duration) { c.PresenceGrace = d })},
+		{"presence-lease", "30s", "how long a node's word that an agent is connected lasts unrenewed: a node that dies leaves its agents online at most this long", false, durationSetter(func(c *Config, d time.Duration) { c.PresenceLease = d })},
+		{"bot-backlog", "1000", "conversations that may wait for the bot's reply pipeline on this node; beyond it buyers are handed to people (docs/bot.md)", false, intSetter(func(c *Config, n int) { c.BotBacklog = n })},
 		{"notify-allow-private", "", "private or loopback networks (CIDR, comma-separated, e.g. 10.0.0.0/8) that notifications and webhooks may reach; empty refuses every internal address", false, prefixSetter(func(c *Config, ps []netip.Prefix) { c.NotifyAllowPrivate = ps })},
 	}
 }
@@ -213,6 +224,15 @@ func (c *Config) Validate() error {
 	}
 	if c.NATSURL != "" && c.DatabaseURL == "" {
 		bad("nats-url", "several nodes need a shared database: set database-url (PostgreSQL) too")
+	}
+	if c.PresenceGrace < time.Second || c.PresenceGrace > time.Hour {
+		bad("presence-grace", "must be between 1s and 1h")
+	}
+	if c.PresenceLease < 2*time.Second || c.PresenceLease > 10*time.Minute {
+		bad("presence-lease", "must be between 2s and 10m")
+	}
+	if c.BotBacklog < 10 || c.BotBacklog > 1000000 {
+		bad("bot-backlog", "must be between 10 and 1000000")
 	}
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		bad("bcrypt-cost", "must be between 4 and 31")

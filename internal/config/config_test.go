@@ -58,6 +58,19 @@ func TestParse(t *testing.T) {
 		{name: "bad log level", args: []string{"--log-level", "loud"}, wantErr: "log-level"},
 		{name: "missing secret file", env: map[string]string{"XIAOER_SECRET_KEY_FILE": "/nonexistent/x"}, wantErr: "XIAOER_SECRET_KEY_FILE"},
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: "nope"},
+		{name: "presence timings", env: map[string]string{"XIAOER_PRESENCE_GRACE": "5s"}, args: []string{"--presence-lease", "1m"}, check: func(t *testing.T, c Config) {
+			if c.PresenceGrace != 5*time.Second || c.PresenceLease != time.Minute {
+				t.Errorf("grace %v lease %v", c.PresenceGrace, c.PresenceLease)
+			}
+		}},
+		{name: "presence grace too short", args: []string{"--presence-grace", "10ms"}, wantErr: "presence-grace (XIAOER_PRESENCE_GRACE)"},
+		{name: "bot backlog", args: []string{"--bot-backlog", "50"}, check: func(t *testing.T, c Config) {
+			if c.BotBacklog != 50 {
+				t.Errorf("bot backlog %d", c.BotBacklog)
+			}
+		}},
+		{name: "bot backlog too small", env: map[string]string{"XIAOER_BOT_BACKLOG": "1"}, wantErr: "bot-backlog (XIAOER_BOT_BACKLOG)"},
+		{name: "presence lease too long", args: []string{"--presence-lease", "1h"}, wantErr: "presence-lease (XIAOER_PRESENCE_LEASE)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -11,9 +12,12 @@ import (
 )
 
 // conversationTake assigns a waiting conversation to the caller. An agent
-// takes from the queue they can see; with conversations.assign (a
-// supervisor) any open conversation can be taken over, from the bot or from
-// another agent.
+// takes from the queue they can see, within their cap (max_chats): a
+// caller at the cap gets 409 at_capacity, checked with their row locked so
+// two takes at once cannot both pass. With conversations.assign (a
+// supervisor) any open conversation can be taken over, from the bot or
+// from another agent; that is a deliberate override and ignores the cap,
+// as an explicit assign does.
 func (s *Server) conversationTake(w http.ResponseWriter, r *http.Request) error {
 	st := stateOf(r)
 	c, err := s.visibleConversation(r)
@@ -28,12 +32,17 @@ func (s *Server) conversationTake(w http.ResponseWriter, r *http.Request) error 
 	case c.Owner != model.OwnerQueue && !st.perms.Has(auth.ConversationsAssign):
 		return errForbidden("only a conversation waiting in the queue can be taken")
 	}
-	reason := "taken"
-	if c.Owner != model.OwnerQueue {
-		reason = "taken_over"
+	ch := store.OwnerChange{ShopID: c.ShopID, ConversationID: c.ID, From: c.Owner, FromAgentID: c.AgentID, To: model.OwnerAgent,
+		AgentID: st.account.ID, GroupID: c.GroupID, ActorID: st.account.ID, Reason: "taken_over"}
+	if c.Owner == model.OwnerQueue {
+		ch.Reason = "taken"
+		c, _, err = s.chat.Assign(r.Context(), store.Assignment{Change: ch, CheckCap: true})
+	} else {
+		c, _, err = s.chat.ChangeOwner(r.Context(), ch)
 	}
-	c, _, err = s.chat.ChangeOwner(r.Context(), store.OwnerChange{ShopID: c.ShopID, ConversationID: c.ID, From: c.Owner,
-		FromAgentID: c.AgentID, To: model.OwnerAgent, AgentID: st.account.ID, GroupID: c.GroupID, ActorID: st.account.ID, Reason: reason})
+	if errors.Is(err, store.ErrUnavailable) {
+		return errConflict("at_capacity", "you have as many conversations as your cap (max_chats) allows; close or transfer one first")
+	}
 	if err != nil {
 		return err
 	}
@@ -45,7 +54,9 @@ type assignRequest struct {
 	Note    string `json:"note"`
 }
 
-// conversationAssign gives a conversation to a chosen agent.
+// conversationAssign gives a conversation to a chosen agent. It is a
+// supervisor's explicit decision: the agent's cap and status do not stop
+// it (a transfer, an agent's own handover, respects both).
 func (s *Server) conversationAssign(w http.ResponseWriter, r *http.Request) error {
 	st := stateOf(r)
 	c, err := s.visibleConversation(r)

@@ -41,7 +41,7 @@ type testEnv struct {
 	accts map[string]model.Account
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+func newTestEnv(t *testing.T, mods ...func(*Options)) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, store.Options{DSN: t.TempDir() + "/test.db"})
@@ -58,10 +58,14 @@ func newTestEnv(t *testing.T) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := New(Options{Store: db, Chat: chat.New(chat.Options{Store: db, Bus: broker}), Bus: broker, Hub: h,
+	opts := Options{Store: db, Chat: chat.New(chat.Options{Store: db, Bus: broker}), Bus: broker, Hub: h,
 		KB:         kb.New(kb.Options{Store: db, Bus: broker, Packs: packs}),
 		Identities: auth.NewIdentities(strings.Repeat("k", 32)), BcryptCost: 4, FrameRate: 1000, BaseURL: "http://xiaoer.test",
-		UploadDir: t.TempDir(), BackupDir: t.TempDir()})
+		UploadDir: t.TempDir(), BackupDir: t.TempDir()}
+	for _, mod := range mods {
+		mod(&opts)
+	}
+	srv := New(opts)
 	env := &testEnv{t: t, db: db, srv: srv, http: httptest.NewServer(srv), shops: map[string]model.Shop{}, accts: map[string]model.Account{}}
 	t.Cleanup(func() {
 		srv.Drain()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/xiaoer-cs/xiaoer/internal/auth"
 	"github.com/xiaoer-cs/xiaoer/internal/model"
+	router "github.com/xiaoer-cs/xiaoer/internal/route"
 	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
 
@@ -270,6 +271,17 @@ func (s *Server) memberSetStatus(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := s.store.SetAgentStatus(r.Context(), st.shop.ID, st.account.ID, req.Status); err != nil {
 		return err
+	}
+	// The status is saved; what follows is its consequence, logged rather
+	// than failing a change that has been made.
+	if req.Status == model.StatusOffline {
+		// What they got and have not answered goes to someone who is there.
+		if _, err := s.route.AgentOffline(r.Context(), st.shop.ID, st.account.ID, st.account.ID, router.ReasonAgentOffline); err != nil {
+			s.log.Error("requeue an agent's unanswered conversations", "shop", st.shop.ID, "agent", st.account.ID, "err", err)
+		}
+	} else if err := s.presence.Claim(r.Context(), st.shop.ID, st.account.ID); err != nil {
+		// Available without a workbench open anywhere lasts the grace period.
+		s.log.Error("agent presence: claim", "shop", st.shop.ID, "agent", st.account.ID, "err", err)
 	}
 	s.chat.PublishMember(r.Context(), st.shop.ID, st.account.ID)
 	writeJSON(w, http.StatusOK, map[string]string{"status": string(req.Status)})

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/xiaoer-cs/xiaoer/internal/bot"
 	"github.com/xiaoer-cs/xiaoer/internal/hub"
 	"github.com/xiaoer-cs/xiaoer/internal/kb"
 	"github.com/xiaoer-cs/xiaoer/internal/model"
@@ -70,6 +71,31 @@ func newMetrics(reg *prometheus.Registry, h *hub.Hub, engines *kb.Engines) *metr
 		}))
 	}
 	return m
+}
+
+// registerBotMetrics reports the bot's backlog on this node (docs/bot.md,
+// "When buyers write faster than the bot answers").
+func registerBotMetrics(reg *prometheus.Registry, b *bot.Bot) {
+	gauge := func(name, help string, f func(bot.BacklogStats) int) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return float64(f(b.Backlog())) })
+	}
+	counter := func(name, help string, f func(bot.BacklogStats) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(f(b.Backlog())) })
+	}
+	reg.MustRegister(
+		gauge("xiaoer_bot_backlog", "Conversations waiting for the bot's reply pipeline on this node (bounded by --bot-backlog).",
+			func(s bot.BacklogStats) int { return s.Waiting }),
+		gauge("xiaoer_bot_overflow", "Conversations waiting to be handed to people because the bot's backlog was full.",
+			func(s bot.BacklogStats) int { return s.Overflow }),
+		counter("xiaoer_bot_coalesced_total", "Buyer messages the bot answered together with a later one of the same burst.",
+			func(s bot.BacklogStats) uint64 { return s.Coalesced }),
+		counter("xiaoer_bot_overload_total", "Conversations handed to people because the bot's backlog was full (reason bot_overload).",
+			func(s bot.BacklogStats) uint64 { return s.Overloaded }),
+		counter("xiaoer_bot_shed_total", "Buyer messages to the bot dropped with both bounds full: stored and acknowledged, not answered by the bot.",
+			func(s bot.BacklogStats) uint64 { return s.Shed }),
+		counter("xiaoer_bot_skipped_total", "Suggestions for agents and courtesies (greeting, rating invitation) the bot skipped with its backlog full.",
+			func(s bot.BacklogStats) uint64 { return s.Skipped }),
+	)
 }
 
 func (m *metrics) handler(reg *prometheus.Registry) http.Handler {

@@ -46,3 +46,35 @@ func TestMetrics(t *testing.T) {
 	want(scrape(), `xiaoer_sockets_open{kind="buyer"} 1`, `xiaoer_messages_total{sender="buyer"} 1`,
 		`xiaoer_ack_latency_seconds_count 2`)
 }
+
+// TestBotMetrics: /metrics shows the bot's backlog on this node. The bot
+// is not running here, so a buyer's new conversation leaves its jobs (the
+// greeting and the message) waiting.
+func TestBotMetrics(t *testing.T) {
+	env := newTestEnv(t)
+	env.srv.opts.Bus.Subscribe(env.srv.bot.Handle)
+	buyer := env.dialBuyer(map[string]any{"shop": "alpha"})
+	buyer.until("welcome")
+	buyer.send(map[string]any{"type": "send", "client_id": "b1", "body": "多久发货"})
+	buyer.until("ack")
+
+	resp, err := http.Get(env.http.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	body := string(raw)
+	for _, want := range []string{
+		"xiaoer_bot_backlog 2\n",
+		"xiaoer_bot_overflow 0\n",
+		"xiaoer_bot_coalesced_total 0\n",
+		"xiaoer_bot_overload_total 0\n",
+		"xiaoer_bot_shed_total 0\n",
+		"xiaoer_bot_skipped_total 0\n",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", strings.TrimSpace(want))
+		}
+	}
+}

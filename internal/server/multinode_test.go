@@ -21,7 +21,7 @@ import (
 
 // node is one xiaoer node of a test deployment: its own store handle,
 // broker, hub, engines and HTTP server over a shared database.
-func newNode(t *testing.T, name, dbPath, natsURL string) *testEnv {
+func newNode(t *testing.T, name, dbPath, natsURL string, mods ...func(*Options)) *testEnv {
 	t.Helper()
 	db, err := store.Open(t.Context(), store.Options{DSN: dbPath})
 	if err != nil {
@@ -38,9 +38,13 @@ func newNode(t *testing.T, name, dbPath, natsURL string) *testEnv {
 	broker.Subscribe(h.Handle)
 	engines := kb.NewEngines(db, nil, nil)
 	broker.Subscribe(engines.Handle)
-	srv := New(Options{Store: db, Chat: chat.New(chat.Options{Store: db, Bus: broker, Node: name}), Bus: broker, Hub: h,
+	opts := Options{Store: db, Chat: chat.New(chat.Options{Store: db, Bus: broker, Node: name}), Bus: broker, Hub: h,
 		KB:         kb.New(kb.Options{Store: db, Bus: broker, Engines: engines}),
-		Identities: auth.NewIdentities(strings.Repeat("k", 32)), BcryptCost: 4, FrameRate: 1000, BaseURL: "http://xiaoer.test"})
+		Identities: auth.NewIdentities(strings.Repeat("k", 32)), BcryptCost: 4, FrameRate: 1000, BaseURL: "http://xiaoer.test"}
+	for _, mod := range mods {
+		mod(&opts)
+	}
+	srv := New(opts)
 	env := &testEnv{t: t, db: db, srv: srv, http: httptest.NewServer(srv), shops: map[string]model.Shop{}, accts: map[string]model.Account{}}
 	t.Cleanup(func() {
 		srv.Drain()
@@ -52,9 +56,9 @@ func newNode(t *testing.T, name, dbPath, natsURL string) *testEnv {
 	return env
 }
 
-// TestTwoNodes: a buyer on one node and an agent on another talk through
-// NATS, and a FAQ published on one node is answered by the other.
-func TestTwoNodes(t *testing.T) {
+// startNATS runs an in-process NATS server for a test deployment.
+func startNATS(t *testing.T) string {
+	t.Helper()
 	ns, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
 	if err != nil {
 		t.Fatal(err)
@@ -63,10 +67,17 @@ func TestTwoNodes(t *testing.T) {
 	if !ns.ReadyForConnections(10 * time.Second) {
 		t.Fatal("nats did not start")
 	}
-	defer ns.Shutdown()
+	t.Cleanup(ns.Shutdown)
+	return ns.ClientURL()
+}
+
+// TestTwoNodes: a buyer on one node and an agent on another talk through
+// NATS, and a FAQ published on one node is answered by the other.
+func TestTwoNodes(t *testing.T) {
+	natsURL := startNATS(t)
 	path := t.TempDir() + "/shared.db"
-	a := newNode(t, "node-a", path, ns.ClientURL())
-	b := newNode(t, "node-b", path, ns.ClientURL())
+	a := newNode(t, "node-a", path, natsURL)
+	b := newNode(t, "node-b", path, natsURL)
 	ctx := context.Background()
 	shop, err := a.db.CreateShop(ctx, model.Shop{Slug: "alpha", Name: "alpha", Language: "zh-CN", Timezone: "Asia/Shanghai", IdentitySecret: "s"})
 	if err != nil {

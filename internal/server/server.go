@@ -28,14 +28,17 @@ import (
 
 // Options is what the server is built from.
 type Options struct {
-	Store      store.Store
-	Chat       *chat.Service
-	Commerce   *commerce.Service // the shop's data; made from Store when nil
-	Notify     *notify.Service   // notifications and webhooks; made from Store, Bus and Hub when nil (not running)
-	KB         *kb.Service
-	Route      *router.Service // queues and assignment; made from Store, Chat and Bus when nil
-	Bot        *bot.Bot        // the reply pipeline, its settings and suggestions; made when nil
-	Stats      *stats.Service  // reports and the knowledge-gap drafts; made from Store and KB when nil (not refreshing)
+	Store    store.Store
+	Chat     *chat.Service
+	Commerce *commerce.Service // the shop's data; made from Store when nil
+	Notify   *notify.Service   // notifications and webhooks; made from Store, Bus and Hub when nil (not running)
+	KB       *kb.Service
+	Route    *router.Service // queues and assignment; made from Store, Chat and Bus when nil
+	// Presence counts this node's agent sockets into leases; made from
+	// Store, Route and Chat when nil (not running: nothing expires).
+	Presence   *router.Presence
+	Bot        *bot.Bot       // the reply pipeline, its settings and suggestions; made when nil
+	Stats      *stats.Service // reports and the knowledge-gap drafts; made from Store and KB when nil (not refreshing)
 	Bus        bus.Broker
 	Hub        *hub.Hub
 	Identities *auth.Identities
@@ -60,21 +63,22 @@ type Options struct {
 
 // Server serves the API and the sockets.
 type Server struct {
-	opts    Options
-	store   store.Store
-	chat    *chat.Service
-	data    *commerce.Service // the shop's data
-	notify  *notify.Service
-	kb      *kb.Service
-	route   *router.Service
-	bot     *bot.Bot
-	stats   *stats.Service
-	hub     *hub.Hub
-	ids     *auth.Identities
-	log     *slog.Logger
-	metrics *metrics
-	mux     *http.ServeMux
-	now     func() time.Time
+	opts     Options
+	store    store.Store
+	chat     *chat.Service
+	data     *commerce.Service // the shop's data
+	notify   *notify.Service
+	kb       *kb.Service
+	route    *router.Service
+	presence *router.Presence
+	bot      *bot.Bot
+	stats    *stats.Service
+	hub      *hub.Hub
+	ids      *auth.Identities
+	log      *slog.Logger
+	metrics  *metrics
+	mux      *http.ServeMux
+	now      func() time.Time
 
 	// draining is closed when shutdown begins: sockets stop taking frames.
 	drainOnce sync.Once
@@ -115,10 +119,15 @@ func New(opts Options) *Server {
 	if s.route == nil {
 		s.route = router.New(router.Options{Store: opts.Store, Chat: opts.Chat, Bus: opts.Bus, Logger: opts.Logger, Now: opts.Now})
 	}
+	s.presence = opts.Presence
+	if s.presence == nil {
+		s.presence = router.NewPresence(router.PresenceOptions{Store: opts.Store, Route: s.route, Chat: opts.Chat, Logger: opts.Logger, Now: opts.Now})
+	}
 	if s.bot == nil {
 		s.bot = bot.New(bot.Options{Store: opts.Store, Chat: opts.Chat, KB: opts.KB, Bus: opts.Bus, Route: s.route, Commerce: s.data,
 			Logger: opts.Logger, Now: opts.Now})
 	}
+	registerBotMetrics(opts.Registry, s.bot)
 	s.notify = opts.Notify
 	if s.notify == nil {
 		s.notify = notify.New(notify.Options{Store: opts.Store, Bus: opts.Bus, Hub: opts.Hub, Logger: opts.Logger, Now: opts.Now, BaseURL: opts.BaseURL})

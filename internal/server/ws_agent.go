@@ -35,6 +35,9 @@ type agentWelcome struct {
 	AccountID   int64             `json:"account_id"`
 	ShopID      int64             `json:"shop_id"`
 	Permissions []auth.Permission `json:"permissions"`
+	// Status is the agent's own status as the socket opens: "offline"
+	// after a reconnect past the grace period.
+	Status model.AgentStatus `json:"status"`
 }
 
 type agentConversationFrame struct {
@@ -90,12 +93,21 @@ func (s *Server) wsAgent(w http.ResponseWriter, r *http.Request) error {
 	so.watch = func(id int64) { a.setWatched(id, true) }
 	go so.writeLoop(ctx)
 	s.hub.JoinShop(so, st.shop.ID, st.account.ID)
+	// The agent is there while a socket of theirs is open on some node:
+	// this one counts until it closes (docs/bot.md, "Presence").
+	if err := s.presence.Connect(ctx, st.shop.ID, st.account.ID); err != nil {
+		s.log.Error("agent presence: connect", "shop", st.shop.ID, "agent", st.account.ID, "err", err)
+	}
 	defer func() {
 		s.hub.LeaveShop(so, st.shop.ID)
+		if err := s.presence.Disconnect(ctx, st.shop.ID, st.account.ID); err != nil {
+			s.log.Error("agent presence: disconnect", "shop", st.shop.ID, "agent", st.account.ID, "err", err)
+		}
 		so.closeWith(websocket.StatusNormalClosure, "")
 		<-so.done
 	}()
-	so.send(agentWelcome{Type: "welcome", AccountID: st.account.ID, ShopID: st.shop.ID, Permissions: st.perms.List()})
+	so.send(agentWelcome{Type: "welcome", AccountID: st.account.ID, ShopID: st.shop.ID, Permissions: st.perms.List(),
+		Status: s.currentStatus(ctx, st.shop.ID, st.account.ID, st.member.Status)})
 
 	limit := newRateLimit(s.opts.FrameRate)
 	for {
@@ -110,6 +122,15 @@ func (s *Server) wsAgent(w http.ResponseWriter, r *http.Request) error {
 			a.handle(ctx, f)
 		}
 	}
+}
+
+// currentStatus reads an agent's status now (a socket may open just as
+// the sweep takes them offline), or keeps what the request loaded.
+func (s *Server) currentStatus(ctx context.Context, shopID, accountID int64, loaded model.AgentStatus) model.AgentStatus {
+	if m, err := s.store.GetMember(ctx, shopID, accountID); err == nil {
+		return m.Status
+	}
+	return loaded
 }
 
 func (a *agentSession) setWatched(id int64, on bool) {

@@ -37,6 +37,11 @@ type Service interface {
 	AssignConversation(ctx context.Context, a Assignment) (model.Conversation, model.Event, error)
 	ListDue(ctx context.Context, d Due) ([]model.Conversation, error)
 
+	// Agent presence (presence.go): leases per agent, shop and node.
+	HoldLeases(ctx context.Context, node string, agents []Presence, until time.Time) error
+	ExpireLeases(ctx context.Context, now time.Time) ([]Presence, error)
+	ListLeases(ctx context.Context, shopID, accountID int64) ([]Lease, error)
+
 	CreateCannedReply(ctx context.Context, r CannedReply) (CannedReply, error)
 	GetCannedReply(ctx context.Context, shopID, id int64) (CannedReply, error)
 	ListCannedReplies(ctx context.Context, shopID, accountID int64) ([]CannedReply, error)
@@ -407,6 +412,9 @@ const (
 	DueAgentSilent = "agent_silent"
 	// DueIdle: owned by the bot with no message or change since Before.
 	DueIdle = "idle"
+	// DueUnanswered: owned by agent AgentID, who has not written in it
+	// since they got it (Before is not used).
+	DueUnanswered = "unanswered"
 )
 
 // Due selects conversations a timer is due for.
@@ -415,6 +423,7 @@ type Due struct {
 	ShopID      int64
 	Before      time.Time
 	ExceptGroup int64 // DueQueued: the fallback group, which never escalates
+	AgentID     int64 // DueUnanswered: the agent
 	Limit       int   // 1-500, default 100
 }
 
@@ -439,6 +448,13 @@ AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.se
 ORDER BY c.id LIMIT $3`
 	case DueIdle:
 		q = `SELECT ` + cols + ` FROM conversations c WHERE c.shop_id = $1 AND c.owner = 'bot' AND c.updated_at < $2 ORDER BY c.id LIMIT $3`
+	case DueUnanswered:
+		q = `SELECT ` + cols + ` FROM conversations c LEFT JOIN conversation_service s ON s.conversation_id = c.id
+WHERE c.shop_id = $1 AND c.owner = 'agent' AND c.agent_id = $2
+AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.sender = 'agent'
+AND m.created_at >= COALESCE(NULLIF(s.assigned_at, 0), c.updated_at))
+ORDER BY c.id LIMIT $3`
+		args = []any{d.ShopID, d.AgentID, d.Limit}
 	default:
 		return nil, fmt.Errorf("store: list due: unknown kind %q", d.Kind)
 	}

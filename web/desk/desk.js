@@ -66,6 +66,7 @@ async function setStatus(s) {
     await api("PUT", `/api/v1/shops/${shop.id}/status`, { status: s });
     $("#status").value = s;
     $("#status-dot").className = "sdot " + s;
+    if ($("#conn").textContent === t("d.offline_dropped")) $("#conn").textContent = "";
   } catch (e) { alert(e.message); }
 }
 $("#status").addEventListener("change", (ev) => setStatus(ev.target.value));
@@ -306,7 +307,12 @@ async function ownerCall(what, body) {
     const res = await api("POST", `/api/v1/shops/${shop.id}/conversations/${current.id}/${what}`, body || {});
     const c = res.conversation || res;
     if (c && c.id) { entry(c); redrawCurrent(); drawList(); }
-  } catch (e) { alert(e.message); }
+  } catch (e) {
+    // A code the workbench has words for (at_capacity) is said in the
+    // agent's language; anything else as the server put it.
+    const k = "d.err." + e.code;
+    alert(e.code && t(k) !== k ? t(k) : e.message);
+  }
 }
 
 function redrawCurrent() {
@@ -414,6 +420,13 @@ async function loadSuggestions(id) {
 
 function onFrame(f) {
   switch (f.type) {
+    case "welcome":
+      // A reconnect past the grace period finds the agent set offline by
+      // the server (docs/bot.md, "Presence"): say so; going online again
+      // is the agent's choice.
+      if (f.status === "offline" && $("#status").value !== "offline") $("#conn").textContent = t("d.offline_dropped");
+      if (f.status) { $("#status").value = f.status; $("#status-dot").className = "sdot " + f.status; }
+      break;
     case "conversation": onConversation(f); break;
     case "message": onMessage(f.message); break;
     case "ack":

@@ -24,6 +24,7 @@ function why(x) {
     [t("d.why.decision"), x.decision ? `${x.decision} ${pct(x.confidence)}` : ""],
     [t("d.why.intent"), x.intent && x.intent.id ? `${x.intent.id} ${pct(x.intent.confidence)}` : ""],
     [t("d.why.detail"), x.detail || ""],
+    [t("d.why.messages"), x.messages ? t("d.why.messages_n", { n: x.messages }) : ""],
     [t("d.why.threshold"), x.thresholds && x.thresholds.answer ? `${t("d.why.answer")} ${pct(x.thresholds.answer)} · ${t("d.why.suggest")} ${pct(x.thresholds.suggest)}` : ""],
     [t("d.why.reason"), x.reason || ""],
     [t("d.why.candidates"), (x.candidates || []).slice(0, 3).map((c) => `${c.question} (${pct(c.fused)})`).join("；")],

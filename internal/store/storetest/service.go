@@ -229,7 +229,21 @@ func testDue(t *testing.T, e *env) {
 	diff(t, "queued", []int64{waiting.ID}, due(store.DueQueued, 9))
 	diff(t, "queued, no fallback", []int64{waiting.ID, inFallback.ID}, due(store.DueQueued, 0))
 	diff(t, "agent silent", []int64{silent.ID}, due(store.DueAgentSilent, 0))
-	_, err := e.s.ListDue(e.ctx, store.Due{Kind: "nope", ShopID: a.ID})
+
+	// Unanswered: the agent has written nothing since they got it. A reply
+	// written before the conversation went away and came back does not
+	// count; another agent's conversations are not theirs.
+	other := e.agent(a.ID, "due-other")
+	e.move(e.move(e.conversation(a.ID, buyer.ID), model.OwnerQueue, 0, 0), model.OwnerAgent, other.ID, 0)
+	back := e.move(e.move(e.conversation(a.ID, buyer.ID), model.OwnerQueue, 0, 0), model.OwnerAgent, ag.ID, 0)
+	e.send(back, model.SenderAgent, ag.ID, "x1", "稍等")
+	e.clk.Advance(time.Second)
+	back = e.move(e.move(back, model.OwnerQueue, 0, 0), model.OwnerAgent, ag.ID, 0)
+	e.clk.Advance(time.Second)
+	unanswered, err := e.s.ListDue(e.ctx, store.Due{Kind: store.DueUnanswered, ShopID: a.ID, AgentID: ag.ID})
+	checkErr(t, "ListDue unanswered", err, nil)
+	diff(t, "unanswered", []int64{silent.ID, back.ID}, convIDs(unanswered))
+	_, err = e.s.ListDue(e.ctx, store.Due{Kind: "nope", ShopID: a.ID})
 	if err == nil {
 		t.Fatal("ListDue of an unknown kind succeeded")
 	}

@@ -65,6 +65,8 @@ func Run(t *testing.T, open Opener) {
 		{"Service", testService},
 		{"Stats", testStats},
 		{"Notify", testNotify},
+		{"AgentLeases", testAgentLeases},
+		{"AgentLeasesConcurrent", testAgentLeasesConcurrent},
 	}
 	suite = append(suite, kbTests...)
 	for _, tt := range suite {
