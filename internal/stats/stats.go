@@ -1,8 +1,8 @@
 // Package stats measures how well the bot and the agents serve buyers, and
 // turns what the bot could not answer into FAQ drafts.
 //
-// Every measure (docs/metrics.md) is pre-aggregated per shop-local hour and
-// day, by channel, agent group and agent, so a dashboard over a million
+// Every measure (docs/metrics.md) is pre-aggregated per shop-local hour,
+// day and month, by channel, agent group and agent, so a dashboard over a million
 // conversations sums a few thousand rows instead of scanning messages. A
 // periodic job finds the conversations that changed since its cursors
 // (new messages, events, ratings, and conversations whose day after closing
@@ -56,6 +56,9 @@ type Service struct {
 	mineEvery time.Duration
 	batch     int
 	lag       time.Duration
+	// months reads whole calendar months of reports by day from the
+	// monthly rollup; tests turn it off to compare with the daily path.
+	months bool
 
 	// refresh lets one Refresh run at a time in this process (the store's
 	// lock orders several processes).
@@ -83,7 +86,7 @@ func New(opts Options) *Service {
 		opts.Lag = time.Minute
 	}
 	return &Service{st: opts.Store, kb: opts.KB, log: opts.Logger, now: opts.Now, interval: opts.Interval,
-		mineEvery: opts.MineEvery, batch: opts.Batch, lag: opts.Lag}
+		mineEvery: opts.MineEvery, batch: opts.Batch, lag: opts.Lag, months: true}
 }
 
 // Run refreshes the rollups every Interval and mines every shop's
