@@ -2,6 +2,7 @@ package stats
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,6 +14,10 @@ var sources = []string{store.StatsMessages, store.StatsEvents, store.StatsRating
 
 // pageSize is how many source rows the job reads at a time.
 const pageSize = 2000
+
+// ErrNotHolder is Refresh's answer while another node holds the job's
+// lease: that node is bringing the rollups up to date.
+var ErrNotHolder = errors.New("stats: another node runs the statistics job")
 
 // zones caches the shops' time zones for one refresh.
 type zones struct {
@@ -35,10 +40,21 @@ func (z *zones) of(ctx context.Context, shopID int64) (*time.Location, error) {
 // Refresh brings the rollups up to date: it starts the rebuild of new
 // shops and of shops that moved to another time zone, works the rebuilds
 // off, then recomputes every conversation that changed since the cursors.
-// It returns when it has caught up.
+// It returns when it has caught up. It takes (or renews) the job's lease
+// first and gives ErrNotHolder while another node holds it; every batch it
+// stores renews the lease, and if another node took it over meanwhile (this
+// one stalled past its expiry) the batch is refused with store.ErrStale and
+// Refresh stops.
 func (s *Service) Refresh(ctx context.Context) error {
 	s.refresh.Lock()
 	defer s.refresh.Unlock()
+	held, err := s.st.TakeStatsLease(ctx, s.node, s.leaseFor)
+	if err != nil {
+		return err
+	}
+	if !held {
+		return ErrNotHolder
+	}
 	now := s.now()
 	// The cursors start where the sources are before any rebuild reads a
 	// conversation, so nothing falls between the two.
@@ -155,6 +171,7 @@ func (s *Service) recompute(ctx context.Context, z *zones, ids []int64, b store.
 		if last {
 			batch = b
 		}
+		batch.Holder, batch.LeaseFor = s.node, s.leaseFor
 		cs, err := s.load(ctx, part, prev)
 		if err != nil {
 			return err
