@@ -19,10 +19,12 @@ const pageSize = 2000
 // lease: that node is bringing the rollups up to date.
 var ErrNotHolder = errors.New("stats: another node runs the statistics job")
 
-// zones caches the shops' time zones for one refresh.
+// zones caches the shops' time zones and retention of unanswered
+// questions for one refresh.
 type zones struct {
-	st  store.Store
-	loc map[int64]*time.Location
+	st   store.Store
+	loc  map[int64]*time.Location
+	keep map[int64]time.Duration
 }
 
 func (z *zones) of(ctx context.Context, shopID int64) (*time.Location, error) {
@@ -35,6 +37,19 @@ func (z *zones) of(ctx context.Context, shopID int64) (*time.Location, error) {
 	}
 	z.loc[shopID] = location(sh.Timezone)
 	return z.loc[shopID], nil
+}
+
+// retention is how long the shop keeps unanswered questions.
+func (z *zones) retention(ctx context.Context, shopID int64) (time.Duration, error) {
+	if d, ok := z.keep[shopID]; ok {
+		return d, nil
+	}
+	set, err := readSettings(ctx, z.st, shopID)
+	if err != nil {
+		return 0, err
+	}
+	z.keep[shopID] = set.retention()
+	return z.keep[shopID], nil
 }
 
 // Refresh brings the rollups up to date: it starts the rebuild of new
@@ -65,7 +80,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	z := &zones{st: s.st, loc: map[int64]*time.Location{}}
+	z := &zones{st: s.st, loc: map[int64]*time.Location{}, keep: map[int64]time.Duration{}}
 	for _, sh := range shops {
 		z.loc[sh.ShopID] = location(sh.Timezone)
 		if sh.BuiltIn != sh.Timezone {
@@ -181,7 +196,13 @@ func (s *Service) recompute(ctx context.Context, z *zones, ids []int64, b store.
 			if err != nil {
 				return err
 			}
-			batch.Contribs = append(batch.Contribs, Contribution(&cs[i], loc, now))
+			keep, err := z.retention(ctx, cs[i].Conversation.ShopID)
+			if err != nil {
+				return err
+			}
+			c := Contribution(&cs[i], loc, now)
+			c.Unanswered = recent(c.Unanswered, now.Add(-keep))
+			batch.Contribs = append(batch.Contribs, c)
 		}
 		if err := s.st.ApplyStats(ctx, batch); err != nil {
 			return err
@@ -218,4 +239,17 @@ func (s *Service) load(ctx context.Context, ids []int64, prev bool) ([]store.Sta
 	}
 	extra, err := s.st.LoadStatsConversations(ctx, more)
 	return append(cs, extra...), err
+}
+
+// recent leaves out the questions asked before since: a conversation
+// recomputed after its questions were pruned (a rebuild) does not bring
+// them back.
+func recent(us []store.Unanswered, since time.Time) []store.Unanswered {
+	out := us[:0]
+	for _, u := range us {
+		if !u.At.Before(since) {
+			out = append(out, u)
+		}
+	}
+	return out
 }

@@ -11,6 +11,7 @@
 // cursors: it is restart-safe and idempotent. In a deployment of several
 // nodes it runs on one at a time, the holder of a lease in the database
 // that its batches renew; another node takes over when the lease expires.
+// The job also prunes unanswered questions past the shop's retention.
 //
 // The knowledge-gap miner groups the unanswered questions by meaning with
 // the answer engine's features, ranks the groups by how many buyers asked,
@@ -117,9 +118,10 @@ func New(opts Options) *Service {
 }
 
 // Run keeps the statistics current until ctx ends: every Interval it
-// brings the rollups up to date, and every MineEvery it regroups every
-// shop's unanswered questions, all while this node holds the job's lease
-// (other nodes wait their turn). It frees the lease when it returns.
+// brings the rollups up to date, and every MineEvery it prunes every shop's
+// unanswered questions past their retention and regroups the rest, all
+// while this node holds the job's lease (other nodes wait their turn). It
+// frees the lease when it returns.
 func (s *Service) Run(ctx context.Context) {
 	if s.single {
 		if err := s.st.ReleaseStatsLease(ctx, ""); err != nil {
@@ -145,7 +147,7 @@ func (s *Service) Run(ctx context.Context) {
 }
 
 // round is one turn of Run: it refreshes the rollups if this node holds (or
-// can take) the lease, and mines every shop when the last time
+// can take) the lease, and prunes and mines every shop when the last time
 // (*tidied) is MineEvery ago. It reports whether this node did the work.
 func (s *Service) round(ctx context.Context, tidied *time.Time) bool {
 	err := s.Refresh(ctx)
@@ -165,8 +167,8 @@ func (s *Service) round(ctx context.Context, tidied *time.Time) bool {
 	return true
 }
 
-// tidyAll regroups the unanswered questions of every shop, renewing the
-// lease before each; it stops if another node took it.
+// tidyAll prunes and regroups the unanswered questions of every shop,
+// renewing the lease before each; it stops if another node took it.
 func (s *Service) tidyAll(ctx context.Context) {
 	shops, err := s.st.ListShops(ctx)
 	if err != nil {
@@ -176,6 +178,9 @@ func (s *Service) tidyAll(ctx context.Context) {
 	for _, sh := range shops {
 		if held, err := s.st.TakeStatsLease(ctx, s.node, s.leaseFor); err != nil || !held {
 			return
+		}
+		if _, err := s.prune(ctx, sh.ID); err != nil && ctx.Err() == nil {
+			s.log.Error("stats: prune unanswered questions", "shop", sh.ID, "err", err)
 		}
 		if _, err := s.Mine(ctx, sh.ID); err != nil && ctx.Err() == nil {
 			s.log.Error("stats: mine", "shop", sh.ID, "err", err)
