@@ -363,3 +363,30 @@ func benchFilter(b *testing.B, loc *time.Location, q string) Filter {
 	}
 	return f
 }
+
+// BenchmarkPrune deletes the history's unanswered questions older than the
+// shortest retention (30 days: eleven months of the year, or five when the
+// rollups were built with the default retention of 180 days), as the job's
+// hourly round does after the retention was shortened, and reports how many
+// went and how fast. It changes the database: with XIAOER_BENCH_DB, run it
+// after the dashboard.
+//
+//	XIAOER_BENCH_CONVERSATIONS=1000000 XIAOER_BENCH_DB=/tmp/stats-1m.db \
+//	  go test -run '^$' -bench Prune -benchtime 1x -timeout 2h ./internal/stats/
+func BenchmarkPrune(b *testing.B) {
+	_, svc, shop := benchStore(b)
+	ctx := context.Background()
+	if err := svc.PutSettings(ctx, shop, Settings{UnansweredDays: MinUnansweredDays}); err != nil {
+		b.Fatal(err)
+	}
+	var pruned int
+	for b.Loop() {
+		n, err := svc.prune(ctx, shop)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pruned += n
+	}
+	b.ReportMetric(float64(pruned), "questions")
+	b.ReportMetric(float64(pruned)/b.Elapsed().Seconds(), "questions/s")
+}
