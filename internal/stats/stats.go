@@ -157,7 +157,9 @@ func (s *Service) round(ctx context.Context, tidied *time.Time) bool {
 	case errors.Is(err, store.ErrStale):
 		s.log.Warn("stats: lost the lease to another node", "node", s.node)
 		return false
-	case err != nil && ctx.Err() == nil:
+	case ctx.Err() != nil:
+		return false
+	case err != nil:
 		s.log.Error("stats: refresh", "err", err)
 	}
 	if now := s.now(); now.Sub(*tidied) >= s.mineEvery {
@@ -179,8 +181,14 @@ func (s *Service) tidyAll(ctx context.Context) {
 		if held, err := s.st.TakeStatsLease(ctx, s.node, s.leaseFor); err != nil || !held {
 			return
 		}
-		if _, err := s.prune(ctx, sh.ID); err != nil && ctx.Err() == nil {
+		n, err := s.prune(ctx, sh.ID)
+		switch {
+		case errors.Is(err, ErrNotHolder) || ctx.Err() != nil:
+			return
+		case err != nil:
 			s.log.Error("stats: prune unanswered questions", "shop", sh.ID, "err", err)
+		case n > 0:
+			s.log.Info("stats: pruned unanswered questions past the retention", "shop", sh.ID, "questions", n)
 		}
 		if _, err := s.Mine(ctx, sh.ID); err != nil && ctx.Err() == nil {
 			s.log.Error("stats: mine", "shop", sh.ID, "err", err)
