@@ -96,9 +96,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		AllowPrivate: cfg.NotifyAllowPrivate, SingleNode: cfg.NATSURL == ""})
 	broker.Subscribe(notices.Handle)
 	workers.Go(func() { notices.Run(botCtx) })
-	// The statistics job keeps the hourly rollups current and mines the
-	// questions the bot could not answer (internal/stats).
-	reports := stats.New(stats.Options{Store: db, KB: knowledge, Logger: log})
+	// The statistics job keeps the rollups current and mines the questions
+	// the bot could not answer (internal/stats), on one node at a time: the
+	// holder of its lease in the database.
+	reports := stats.New(stats.Options{Store: db, KB: knowledge, Logger: log, Node: node, SingleNode: cfg.NATSURL == ""})
 	workers.Go(func() { reports.Run(botCtx) })
 	defer func() { stopBot(); workers.Wait() }()
 

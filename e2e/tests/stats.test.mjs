@@ -1,7 +1,8 @@
 // The statistics dashboard and the knowledge-gap loop: buyers ask what the
 // demo FAQ does not cover, the question appears as a draft in the console,
 // an admin approves it with an answer, and the bot answers it at once; the
-// dashboard shows the period's figures.
+// dashboard shows the period's figures. The admin also sets how long the
+// unanswered questions are kept.
 import { test } from "node:test";
 import { suite } from "../lib/suite.mjs";
 import { context, noErrors, shot, PHONE, DESKTOP } from "../lib/browser.mjs";
@@ -23,6 +24,16 @@ test("knowledge gap: an unanswered question becomes a FAQ the bot answers", asyn
   const admin = await context(s.browser, { locale: "zh-CN", viewport: DESKTOP });
   const page = await openAdmin(admin, s.server);
   await page.goto(s.server.url + "/admin#gaps");
+  // How long the questions are kept: 180 days by default; too short is
+  // refused with the field's message, 90 is saved.
+  const keep = page.locator(".keep-text");
+  await keep.filter({ hasText: "180" }).waitFor();
+  await page.fill(".keep-days", "10");
+  await page.click("text=保存");
+  await page.locator(".err").filter({ hasText: "unanswered_days" }).waitFor();
+  await page.fill(".keep-days", "90");
+  await page.click("text=保存");
+  await keep.filter({ hasText: "90" }).waitFor();
   // The statistics job collects the questions every 15 s; regroup until
   // the draft is there.
   const draft = page.locator(".gap").filter({ hasText: "加拿大" }).first();
@@ -46,7 +57,8 @@ test("knowledge gap: an unanswered question becomes a FAQ the bot answers", asyn
   expect.equal(await page.locator(".kpis .stat").count(), 14);
   expect.equal(await page.locator("svg.chart").count() >= 5, true);
   await shot(page, "admin-stats-zh-desktop");
-  noErrors(admin);
+  // The too short retention was refused on purpose.
+  noErrors(admin, [/400 \(Bad Request\) \[.*\/stats\/settings\]/]);
   noErrors(buyer);
   await admin.close();
   await buyer.close();

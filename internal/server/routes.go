@@ -185,6 +185,8 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/shops/{shop}/stats/intents", member, reports, s.statsReport("intents")},
 		{"GET", "/api/v1/shops/{shop}/stats/faqs", member, reports, s.statsReport("faqs")},
 		{"GET", "/api/v1/shops/{shop}/stats/live", member, reports, s.statsLive},
+		{"GET", "/api/v1/shops/{shop}/stats/settings", member, perms(auth.ReportsRead, auth.KBManage, auth.SettingsManage), s.statsSettingsGet},
+		{"PUT", "/api/v1/shops/{shop}/stats/settings", member, settings, s.statsSettingsPut},
 		{"GET", "/api/v1/shops/{shop}/stats/gaps", member, gapReaders, s.gapList},
 		{"GET", "/api/v1/shops/{shop}/stats/gaps/{id}", member, gapReaders, s.gapGet},
 		{"POST", "/api/v1/shops/{shop}/stats/gaps/refresh", member, kbm, s.gapMine},

@@ -132,3 +132,40 @@ func TestBuyerChannel(t *testing.T) {
 		t.Fatalf("conversation %d: %+v, %v; want channel web", id, cs, err)
 	}
 }
+
+// TestStatsSettingsAPI reads the default retention of unanswered
+// questions, saves another, and refuses one out of bounds or a field it
+// does not know, naming the field.
+func TestStatsSettingsAPI(t *testing.T) {
+	env := newTestEnv(t)
+	alpha := env.shops["alpha"].ID
+	admin := env.login("alpha-admin")
+	url := shopURL(alpha, "/stats/settings")
+	var set stats.Settings
+	if st := admin.do("GET", url, nil, &set); st != 200 || set.UnansweredDays != stats.DefaultUnansweredDays {
+		t.Fatalf("settings: status %d, %+v", st, set)
+	}
+	if st := admin.do("PUT", url, map[string]any{"unanswered_days": 60}, &set); st != 200 || set.UnansweredDays != 60 {
+		t.Fatalf("put: status %d, %+v", st, set)
+	}
+	if st := admin.do("GET", url, nil, &set); st != 200 || set.UnansweredDays != 60 {
+		t.Fatalf("settings after put: status %d, %+v", st, set)
+	}
+	for _, tt := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"unanswered_days": 7}, "unanswered_days"},
+		{map[string]any{"unanswered_days": 100000}, "unanswered_days"},
+		{map[string]any{"unanswered_days": "forever"}, "unanswered_days"},
+		{map[string]any{"keep_days": 60}, "keep_days"},
+	} {
+		status, raw := admin.raw("PUT", url, tt.body)
+		if e := decodeError(t, raw); status != 400 || e.Field != tt.field {
+			t.Errorf("%v: status %d %s, want 400 naming %s", tt.body, status, raw, tt.field)
+		}
+	}
+	if st := admin.do("GET", url, nil, &set); st != 200 || set.UnansweredDays != 60 {
+		t.Errorf("refused puts changed the settings: %+v", set)
+	}
+}

@@ -35,7 +35,11 @@ func statsAccessTable(t *testing.T) map[string]access {
 		}
 	}
 	table := map[string]access{
-		"GET /api/v1/shops/{shop}/stats/live":               {who: member, ok: 200, allow: reportReaders, req: inShop("/stats/live")},
+		"GET /api/v1/shops/{shop}/stats/live":     {who: member, ok: 200, allow: reportReaders, req: inShop("/stats/live")},
+		"GET /api/v1/shops/{shop}/stats/settings": {who: member, ok: 200, allow: botReaders, req: inShop("/stats/settings")},
+		"PUT /api/v1/shops/{shop}/stats/settings": {who: member, ok: 200, allow: botSettings, req: func(_ *matrix, _ caller, shop int64) matrixReq {
+			return matrixReq{path: shopURL(shop, "/stats/settings"), body: map[string]any{"unanswered_days": 90}}
+		}},
 		"GET /api/v1/shops/{shop}/stats/gaps":               {who: member, ok: 200, allow: reportReaders, req: inShop("/stats/gaps")},
 		"GET /api/v1/shops/{shop}/stats/gaps/{id}":          {who: member, ok: 200, allow: reportReaders, foreign: 404, req: gapURL("")},
 		"POST /api/v1/shops/{shop}/stats/gaps/refresh":      {who: member, ok: 200, allow: kbManagers, req: inShop("/stats/gaps/refresh")},

@@ -35,7 +35,7 @@ func (s *Service) Agents(ctx context.Context, shopID int64, f Filter) (Report, e
 	if err != nil {
 		return Report{}, err
 	}
-	rows, err := s.st.StatsSums(ctx, f.query(shopID, agentMetrics, "agent_id", "item"))
+	rows, err := s.sums(ctx, shopID, f, agentMetrics, "agent_id", "item")
 	if err != nil {
 		return Report{}, err
 	}

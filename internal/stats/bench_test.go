@@ -55,8 +55,13 @@ func benchStore(b *testing.B) (*store.DB, *Service, int64) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
+	start := time.Now()
+	res, err := db.Migrate(ctx)
+	if err != nil {
 		b.Fatal(err)
+	}
+	if res.From != 0 && res.From != res.To {
+		b.Logf("migrated from %d to %d in %v (backup %s)", res.From, res.To, time.Since(start).Round(time.Millisecond), res.Backup)
 	}
 	shops, err := db.ListShops(ctx)
 	if err != nil {
@@ -72,8 +77,12 @@ func benchStore(b *testing.B) (*store.DB, *Service, int64) {
 			b.Fatal(err)
 		}
 	}
+	// The lease may be a previous run's, as for a single node restarting.
+	if err := db.ReleaseStatsLease(ctx, ""); err != nil {
+		b.Fatal(err)
+	}
 	svc := New(Options{Store: db, Now: clk.Now})
-	start := time.Now()
+	start = time.Now()
 	if err := svc.Refresh(ctx); err != nil {
 		b.Fatal(err)
 	}
@@ -283,9 +292,12 @@ func (g *benchGen) conversation(id, at int64) error {
 }
 
 // BenchmarkDashboard measures what the dashboard asks for, on the
-// benchmark's history with its rollups built.
+// benchmark's history with its rollups built. The reports over the year
+// are also read day by day ("days/..."), as before the monthly rollup.
 func BenchmarkDashboard(b *testing.B) {
-	_, svc, shop := benchStore(b)
+	db, svc, shop := benchStore(b)
+	days := New(Options{Store: db, Now: svc.now})
+	days.months = false
 	ctx := context.Background()
 	loc := location("Asia/Shanghai")
 	last30 := benchFilter(b, loc, "from=2025-12-02&to=2025-12-31")
@@ -308,6 +320,14 @@ func BenchmarkDashboard(b *testing.B) {
 		{"overview/year", func() error { _, err := svc.Overview(ctx, shop, year); return err }},
 		{"conversations/year", func() error { _, err := svc.Series(ctx, shop, "conversations", year); return err }},
 		{"faqs/year", func() error { _, err := svc.FAQs(ctx, shop, year, nil); return err }},
+		{"intents/year", func() error { _, err := svc.Intents(ctx, shop, year); return err }},
+		{"handoffs/year", func() error { _, err := svc.Handoffs(ctx, shop, year); return err }},
+		{"agents/year", func() error { _, err := svc.Agents(ctx, shop, year); return err }},
+		{"days/overview/year", func() error { _, err := days.Overview(ctx, shop, year); return err }},
+		{"days/faqs/year", func() error { _, err := days.FAQs(ctx, shop, year, nil); return err }},
+		{"days/intents/year", func() error { _, err := days.Intents(ctx, shop, year); return err }},
+		{"days/handoffs/year", func() error { _, err := days.Handoffs(ctx, shop, year); return err }},
+		{"days/agents/year", func() error { _, err := days.Agents(ctx, shop, year); return err }},
 		{"conversations/day-by-hour", func() error { _, err := svc.Series(ctx, shop, "conversations", day); return err }},
 	}
 	// The dashboard page: everything it loads for the last 30 days.
@@ -342,4 +362,31 @@ func benchFilter(b *testing.B, loc *time.Location, q string) Filter {
 		b.Fatal(err)
 	}
 	return f
+}
+
+// BenchmarkPrune deletes the history's unanswered questions older than the
+// shortest retention (30 days: eleven months of the year, or five when the
+// rollups were built with the default retention of 180 days), as the job's
+// hourly round does after the retention was shortened, and reports how many
+// went and how fast. It changes the database: with XIAOER_BENCH_DB, run it
+// after the dashboard.
+//
+//	XIAOER_BENCH_CONVERSATIONS=1000000 XIAOER_BENCH_DB=/tmp/stats-1m.db \
+//	  go test -run '^$' -bench Prune -benchtime 1x -timeout 2h ./internal/stats/
+func BenchmarkPrune(b *testing.B) {
+	_, svc, shop := benchStore(b)
+	ctx := context.Background()
+	if err := svc.PutSettings(ctx, shop, Settings{UnansweredDays: MinUnansweredDays}); err != nil {
+		b.Fatal(err)
+	}
+	var pruned int
+	for b.Loop() {
+		n, err := svc.prune(ctx, shop)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pruned += n
+	}
+	b.ReportMetric(float64(pruned), "questions")
+	b.ReportMetric(float64(pruned)/b.Elapsed().Seconds(), "questions/s")
 }

@@ -10,7 +10,7 @@ import (
 
 // byItem sums metrics by item over the filter's period.
 func (s *Service) byItem(ctx context.Context, shopID int64, f Filter, metrics []string) (map[string]sums, sums, error) {
-	rows, err := s.st.StatsSums(ctx, f.query(shopID, metrics, "item"))
+	rows, err := s.sums(ctx, shopID, f, metrics, "item")
 	if err != nil {
 		return nil, nil, err
 	}

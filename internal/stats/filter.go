@@ -1,10 +1,14 @@
 package stats
 
 import (
+	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
+
+	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
 
 // Limits of a report's period.
@@ -126,9 +130,49 @@ func (f Filter) buckets() (int64, int64) {
 	return f.From, f.To + 1
 }
 
-// query is the store query of the filter for some metrics.
-func (f Filter) query(shopID int64, metrics []string, by ...string) storeQuery {
+// spans are the rollup buckets the filter covers. By hour, the hours of its
+// days; by day, its days, or with wholeMonths the whole calendar months in
+// it from the monthly rollup and only the days before and after them from
+// the daily one (a year is 12 months instead of 365 days).
+func (f Filter) spans(wholeMonths bool) []store.StatsSpan {
 	from, to := f.buckets()
-	return storeQuery{ShopID: shopID, Daily: !f.Hourly, From: from, To: to, Metrics: metrics, Channel: f.Channel,
-		GroupID: f.GroupID, AgentID: f.AgentID, By: by}
+	if f.Hourly {
+		return []store.StatsSpan{{Unit: store.StatsHour, From: from, To: to}}
+	}
+	days := []store.StatsSpan{{Unit: store.StatsDay, From: from, To: to}}
+	if !wholeMonths {
+		return days
+	}
+	first := store.MonthOfDay(from)
+	if store.MonthFirstDay(first) < from {
+		first++
+	}
+	// The month of the day after the period: those before it end by then.
+	end := store.MonthOfDay(to)
+	if end <= first {
+		return days
+	}
+	out := []store.StatsSpan{
+		{Unit: store.StatsDay, From: from, To: store.MonthFirstDay(first)},
+		{Unit: store.StatsMonth, From: first, To: end},
+		{Unit: store.StatsDay, From: store.MonthFirstDay(end), To: to},
+	}
+	// Leave out empty ends.
+	kept := out[:0]
+	for _, sp := range out {
+		if sp.To > sp.From {
+			kept = append(kept, sp)
+		}
+	}
+	return kept
+}
+
+// sums reads the rollup sums of some metrics over the filter, broken down
+// by the columns in by. A breakdown by bucket reads the filter's own
+// buckets (days or hours); any other reads whole months from the monthly
+// rollup.
+func (s *Service) sums(ctx context.Context, shopID int64, f Filter, metrics []string, by ...string) ([]store.StatsRow, error) {
+	q := store.StatsQuery{ShopID: shopID, Spans: f.spans(s.months && !slices.Contains(by, "bucket")), Metrics: metrics,
+		Channel: f.Channel, GroupID: f.GroupID, AgentID: f.AgentID, By: by}
+	return s.st.StatsSums(ctx, q)
 }

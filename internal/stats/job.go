@@ -2,6 +2,7 @@ package stats
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,10 +15,16 @@ var sources = []string{store.StatsMessages, store.StatsEvents, store.StatsRating
 // pageSize is how many source rows the job reads at a time.
 const pageSize = 2000
 
-// zones caches the shops' time zones for one refresh.
+// ErrNotHolder is Refresh's answer while another node holds the job's
+// lease: that node is bringing the rollups up to date.
+var ErrNotHolder = errors.New("stats: another node runs the statistics job")
+
+// zones caches the shops' time zones and retention of unanswered
+// questions for one refresh.
 type zones struct {
-	st  store.Store
-	loc map[int64]*time.Location
+	st   store.Store
+	loc  map[int64]*time.Location
+	keep map[int64]time.Duration
 }
 
 func (z *zones) of(ctx context.Context, shopID int64) (*time.Location, error) {
@@ -32,13 +39,37 @@ func (z *zones) of(ctx context.Context, shopID int64) (*time.Location, error) {
 	return z.loc[shopID], nil
 }
 
+// retention is how long the shop keeps unanswered questions.
+func (z *zones) retention(ctx context.Context, shopID int64) (time.Duration, error) {
+	if d, ok := z.keep[shopID]; ok {
+		return d, nil
+	}
+	set, err := readSettings(ctx, z.st, shopID)
+	if err != nil {
+		return 0, err
+	}
+	z.keep[shopID] = set.retention()
+	return z.keep[shopID], nil
+}
+
 // Refresh brings the rollups up to date: it starts the rebuild of new
 // shops and of shops that moved to another time zone, works the rebuilds
 // off, then recomputes every conversation that changed since the cursors.
-// It returns when it has caught up.
+// It returns when it has caught up. It takes (or renews) the job's lease
+// first and gives ErrNotHolder while another node holds it; every batch it
+// stores renews the lease, and if another node took it over meanwhile (this
+// one stalled past its expiry) the batch is refused with store.ErrStale and
+// Refresh stops.
 func (s *Service) Refresh(ctx context.Context) error {
 	s.refresh.Lock()
 	defer s.refresh.Unlock()
+	held, err := s.st.TakeStatsLease(ctx, s.node, s.leaseFor)
+	if err != nil {
+		return err
+	}
+	if !held {
+		return ErrNotHolder
+	}
 	now := s.now()
 	// The cursors start where the sources are before any rebuild reads a
 	// conversation, so nothing falls between the two.
@@ -49,7 +80,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	z := &zones{st: s.st, loc: map[int64]*time.Location{}}
+	z := &zones{st: s.st, loc: map[int64]*time.Location{}, keep: map[int64]time.Duration{}}
 	for _, sh := range shops {
 		z.loc[sh.ShopID] = location(sh.Timezone)
 		if sh.BuiltIn != sh.Timezone {
@@ -155,6 +186,7 @@ func (s *Service) recompute(ctx context.Context, z *zones, ids []int64, b store.
 		if last {
 			batch = b
 		}
+		batch.Holder, batch.LeaseFor = s.node, s.leaseFor
 		cs, err := s.load(ctx, part, prev)
 		if err != nil {
 			return err
@@ -164,7 +196,13 @@ func (s *Service) recompute(ctx context.Context, z *zones, ids []int64, b store.
 			if err != nil {
 				return err
 			}
-			batch.Contribs = append(batch.Contribs, Contribution(&cs[i], loc, now))
+			keep, err := z.retention(ctx, cs[i].Conversation.ShopID)
+			if err != nil {
+				return err
+			}
+			c := Contribution(&cs[i], loc, now)
+			c.Unanswered = recent(c.Unanswered, now.Add(-keep))
+			batch.Contribs = append(batch.Contribs, c)
 		}
 		if err := s.st.ApplyStats(ctx, batch); err != nil {
 			return err
@@ -201,4 +239,17 @@ func (s *Service) load(ctx context.Context, ids []int64, prev bool) ([]store.Sta
 	}
 	extra, err := s.st.LoadStatsConversations(ctx, more)
 	return append(cs, extra...), err
+}
+
+// recent leaves out the questions asked before since: a conversation
+// recomputed after its questions were pruned (a rebuild) does not bring
+// them back.
+func recent(us []store.Unanswered, since time.Time) []store.Unanswered {
+	out := us[:0]
+	for _, u := range us {
+		if !u.At.Before(since) {
+			out = append(out, u)
+		}
+	}
+	return out
 }

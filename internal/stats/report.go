@@ -10,8 +10,6 @@ import (
 	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
 
-type storeQuery = store.StatsQuery
-
 // Column kinds: how a value reads and is charted.
 const (
 	KindLabel = "label" // a bucket, reason, intent or name

@@ -95,7 +95,7 @@ func (s *Service) Series(ctx context.Context, shopID int64, name string, f Filte
 	if err != nil {
 		return Report{}, err
 	}
-	rows, err := s.st.StatsSums(ctx, f.query(shopID, reportMetrics[name], "bucket", "item"))
+	rows, err := s.sums(ctx, shopID, f, reportMetrics[name], "bucket", "item")
 	if err != nil {
 		return Report{}, err
 	}
@@ -140,7 +140,7 @@ func (s *Service) Overview(ctx context.Context, shopID int64, f Filter) (Report,
 			}
 		}
 	}
-	rows, err := s.st.StatsSums(ctx, f.query(shopID, metrics, "item"))
+	rows, err := s.sums(ctx, shopID, f, metrics, "item")
 	if err != nil {
 		return Report{}, err
 	}

@@ -1,14 +1,17 @@
 // Package stats measures how well the bot and the agents serve buyers, and
 // turns what the bot could not answer into FAQ drafts.
 //
-// Every measure (docs/metrics.md) is pre-aggregated per shop-local hour and
-// day, by channel, agent group and agent, so a dashboard over a million
-// conversations sums a few thousand rows instead of scanning messages. A
-// periodic job finds the conversations that changed since its cursors
-// (new messages, events, ratings, and conversations whose day after closing
-// ended), recomputes each one's whole contribution, and stores the
+// Every measure (docs/metrics.md) is pre-aggregated per shop-local hour,
+// day and month, by channel, agent group and agent, so a dashboard over a
+// million conversations sums a few thousand rows instead of scanning
+// messages. A periodic job finds the conversations that changed since its
+// cursors (new messages, events, ratings, and conversations whose day after
+// closing ended), recomputes each one's whole contribution, and stores the
 // difference from what it had added before, in one transaction with the
-// cursors: it is restart-safe and idempotent, and several nodes take turns.
+// cursors: it is restart-safe and idempotent. In a deployment of several
+// nodes it runs on one at a time, the holder of a lease in the database
+// that its batches renew; another node takes over when the lease expires.
+// The job also prunes unanswered questions past the shop's retention.
 //
 // The knowledge-gap miner groups the unanswered questions by meaning with
 // the answer engine's features, ranks the groups by how many buyers asked,
@@ -18,7 +21,10 @@ package stats
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -44,6 +50,17 @@ type Options struct {
 	// node, PostgreSQL) is still ahead of them. What lies inside the lag is
 	// recomputed on every run, which changes nothing.
 	Lag time.Duration
+	// Node names this node (host-pid by default): the job runs on the node
+	// holding the statistics lease, in its name. Nodes need distinct names.
+	Node string
+	// LeaseFor is how long the lease lasts unless renewed (1 min): every
+	// stored batch and every round renews it, and when its holder stops,
+	// another node takes over within LeaseFor and an Interval.
+	LeaseFor time.Duration
+	// SingleNode frees the lease at start-up: it can only be this node's
+	// previous life's, and waiting for it to expire would only delay the
+	// figures.
+	SingleNode bool
 }
 
 // Service computes and serves the statistics.
@@ -56,9 +73,15 @@ type Service struct {
 	mineEvery time.Duration
 	batch     int
 	lag       time.Duration
+	node      string
+	leaseFor  time.Duration
+	single    bool
+	// months reads whole calendar months of reports by day from the
+	// monthly rollup; tests turn it off to compare with the daily path.
+	months bool
 
-	// refresh lets one Refresh run at a time in this process (the store's
-	// lock orders several processes).
+	// refresh lets one Refresh run at a time in this process (the lease
+	// orders several processes).
 	refresh sync.Mutex
 }
 
@@ -82,24 +105,39 @@ func New(opts Options) *Service {
 	if opts.Lag <= 0 {
 		opts.Lag = time.Minute
 	}
+	if opts.LeaseFor <= 0 {
+		opts.LeaseFor = time.Minute
+	}
+	if opts.Node == "" {
+		host, _ := os.Hostname()
+		opts.Node = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
 	return &Service{st: opts.Store, kb: opts.KB, log: opts.Logger, now: opts.Now, interval: opts.Interval,
-		mineEvery: opts.MineEvery, batch: opts.Batch, lag: opts.Lag}
+		mineEvery: opts.MineEvery, batch: opts.Batch, lag: opts.Lag, node: opts.Node, leaseFor: opts.LeaseFor,
+		single: opts.SingleNode, months: true}
 }
 
-// Run refreshes the rollups every Interval and mines every shop's
-// unanswered questions every MineEvery, until ctx ends.
+// Run keeps the statistics current until ctx ends: every Interval it
+// brings the rollups up to date, and every MineEvery it prunes every shop's
+// unanswered questions past their retention and regroups the rest, all
+// while this node holds the job's lease (other nodes wait their turn). It
+// frees the lease when it returns.
 func (s *Service) Run(ctx context.Context) {
+	if s.single {
+		if err := s.st.ReleaseStatsLease(ctx, ""); err != nil {
+			s.log.Error("stats: free the lease", "err", err)
+		}
+	}
+	defer func() {
+		if err := s.st.ReleaseStatsLease(context.WithoutCancel(ctx), s.node); err != nil {
+			s.log.Error("stats: release the lease", "err", err)
+		}
+	}()
 	tick := time.NewTicker(s.interval)
 	defer tick.Stop()
-	var mined time.Time
+	var tidied time.Time
 	for {
-		if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("stats: refresh", "err", err)
-		}
-		if now := s.now(); now.Sub(mined) >= s.mineEvery {
-			mined = now
-			s.mineAll(ctx)
-		}
+		s.round(ctx, &tidied)
 		select {
 		case <-ctx.Done():
 			return
@@ -108,14 +146,50 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
-// mineAll regroups the unanswered questions of every shop.
-func (s *Service) mineAll(ctx context.Context) {
+// round is one turn of Run: it refreshes the rollups if this node holds (or
+// can take) the lease, and prunes and mines every shop when the last time
+// (*tidied) is MineEvery ago. It reports whether this node did the work.
+func (s *Service) round(ctx context.Context, tidied *time.Time) bool {
+	err := s.Refresh(ctx)
+	switch {
+	case errors.Is(err, ErrNotHolder):
+		return false
+	case errors.Is(err, store.ErrStale):
+		s.log.Warn("stats: lost the lease to another node", "node", s.node)
+		return false
+	case ctx.Err() != nil:
+		return false
+	case err != nil:
+		s.log.Error("stats: refresh", "err", err)
+	}
+	if now := s.now(); now.Sub(*tidied) >= s.mineEvery {
+		*tidied = now
+		s.tidyAll(ctx)
+	}
+	return true
+}
+
+// tidyAll prunes and regroups the unanswered questions of every shop,
+// renewing the lease before each; it stops if another node took it.
+func (s *Service) tidyAll(ctx context.Context) {
 	shops, err := s.st.ListShops(ctx)
 	if err != nil {
 		s.log.Error("stats: mine", "err", err)
 		return
 	}
 	for _, sh := range shops {
+		if held, err := s.st.TakeStatsLease(ctx, s.node, s.leaseFor); err != nil || !held {
+			return
+		}
+		n, err := s.prune(ctx, sh.ID)
+		switch {
+		case errors.Is(err, ErrNotHolder) || ctx.Err() != nil:
+			return
+		case err != nil:
+			s.log.Error("stats: prune unanswered questions", "shop", sh.ID, "err", err)
+		case n > 0:
+			s.log.Info("stats: pruned unanswered questions past the retention", "shop", sh.ID, "questions", n)
+		}
 		if _, err := s.Mine(ctx, sh.ID); err != nil && ctx.Err() == nil {
 			s.log.Error("stats: mine", "shop", sh.ID, "err", err)
 		}

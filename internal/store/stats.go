@@ -11,12 +11,16 @@ import (
 )
 
 // Stats is the part of Store behind the statistics (internal/stats,
-// docs/metrics.md): the hourly and daily rollups with what each
-// conversation added to them, the job's cursors over what changed, the
-// agents' status log, the buyers' channels, and the knowledge-gap loop's
-// unanswered questions and FAQ drafts.
+// docs/metrics.md): the hourly, daily and monthly rollups with what each
+// conversation added to them, the job's lease and its cursors over what
+// changed, the agents' status log, the buyers' channels, and the
+// knowledge-gap loop's unanswered questions and FAQ drafts.
 type Stats interface {
 	SetConversationChannel(ctx context.Context, shopID, conversationID int64, channel string) error
+
+	TakeStatsLease(ctx context.Context, holder string, d time.Duration) (bool, error)
+	ReleaseStatsLease(ctx context.Context, holder string) error
+	GetStatsLease(ctx context.Context) (StatsLease, error)
 
 	StatsShops(ctx context.Context) ([]StatsShop, error)
 	StartStatsRebuild(ctx context.Context, shopID int64, timezone string) error
@@ -32,6 +36,7 @@ type Stats interface {
 	QueueNow(ctx context.Context, shopID int64) ([]QueueCount, error)
 
 	ListUnanswered(ctx context.Context, shopID int64, since time.Time, limit int) ([]Unanswered, error)
+	PruneUnanswered(ctx context.Context, shopID int64, before time.Time, limit int) (int, error)
 	SaveGaps(ctx context.Context, shopID int64, gaps []Gap) ([]Gap, error)
 	ListGaps(ctx context.Context, shopID int64, status string, limit int) ([]Gap, error)
 	GetGap(ctx context.Context, shopID, id int64) (Gap, error)
@@ -149,6 +154,10 @@ type StatsBatch struct {
 	RebuildShop int64
 	RebuildID   int64
 	RebuildDone bool
+	// Holder, when set, stores the batch only while that node holds the
+	// job's lease (TakeStatsLease), and renews it for LeaseFor.
+	Holder   string
+	LeaseFor time.Duration
 }
 
 // SetConversationChannel records where the buyer of a conversation wrote

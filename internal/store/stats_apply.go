@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // statsCell is a rollup cell of one shop.
@@ -19,11 +20,18 @@ type statsSum struct{ n, total int64 }
 
 // ApplyStats stores a batch of the job in one transaction: for each
 // conversation, the difference between its new contribution and the stored
-// one goes into the hourly and daily rollups, and the new one is stored.
-// Applying the same batch twice changes nothing the second time, so a job
-// that stops anywhere simply runs again.
+// one goes into the hourly, daily and monthly rollups, and the new one is
+// stored. Applying the same batch twice changes nothing the second time, so
+// a job that stops anywhere simply runs again. A batch with a Holder is
+// stored only while that node holds the job's lease (ErrStale otherwise),
+// and renews it.
 func (db *DB) ApplyStats(ctx context.Context, b StatsBatch) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if b.Holder != "" {
+			if err := fenceStats(ctx, tx, b.Holder, db.nowMillis()+b.LeaseFor.Milliseconds()); err != nil {
+				return err
+			}
+		}
 		if err := lockStats(ctx, tx); err != nil {
 			return err
 		}
@@ -35,16 +43,20 @@ func (db *DB) ApplyStats(ctx context.Context, b StatsBatch) error {
 		if err != nil {
 			return err
 		}
-		hourly, daily := map[statsCell]statsSum{}, map[statsCell]statsSum{}
+		hourly, daily, monthly := map[statsCell]statsSum{}, map[statsCell]statsSum{}, map[statsCell]statsSum{}
+		put := func(m map[statsCell]statsSum, cell statsCell, e StatsEntry, sign int64) {
+			s := m[cell]
+			m[cell] = statsSum{s.n + sign*e.N, s.total + sign*e.Total}
+		}
 		add := func(shopID int64, e StatsEntry, sign int64) {
 			cell := statsCell{shopID, e.Key}
 			if !e.DailyOnly {
-				s := hourly[cell]
-				hourly[cell] = statsSum{s.n + sign*e.N, s.total + sign*e.Total}
+				put(hourly, cell, e, sign)
 			}
 			cell.key.Bucket = floorDiv(e.Key.Bucket, 24)
-			s := daily[cell]
-			daily[cell] = statsSum{s.n + sign*e.N, s.total + sign*e.Total}
+			put(daily, cell, e, sign)
+			cell.key.Bucket = MonthOfDay(cell.key.Bucket)
+			put(monthly, cell, e, sign)
 		}
 		var changed []StatsContrib
 		var blobs [][]byte
@@ -75,6 +87,9 @@ func (db *DB) ApplyStats(ctx context.Context, b StatsBatch) error {
 		if err := addCells(ctx, tx, "stats_daily", daily); err != nil {
 			return err
 		}
+		if err := addCells(ctx, tx, "stats_monthly", monthly); err != nil {
+			return err
+		}
 		if err := saveContribs(ctx, tx, changed, blobs); err != nil {
 			return err
 		}
@@ -89,6 +104,20 @@ func (db *DB) ApplyStats(ctx context.Context, b StatsBatch) error {
 		return fmt.Errorf("store: apply stats: %w", err)
 	}
 	return nil
+}
+
+// MonthOfDay is the month of a day number (days since 1970-01-01): months
+// since 1970-01, January 1970 being 0. The monthly rollup's buckets.
+func MonthOfDay(day int64) int64 {
+	y, m, _ := time.Unix(day*86400, 0).UTC().Date()
+	return int64(y-1970)*12 + int64(m) - 1
+}
+
+// MonthFirstDay is the day number of the first day of a month of
+// MonthOfDay.
+func MonthFirstDay(month int64) int64 {
+	t := time.Date(1970+int(floorDiv(month, 12)), time.Month(month-floorDiv(month, 12)*12+1), 1, 0, 0, 0, 0, time.UTC)
+	return floorDiv(t.Unix(), 86400)
 }
 
 func floorDiv(a, b int64) int64 {

@@ -91,6 +91,23 @@ FROM stats_unanswered WHERE shop_id = $1 AND at >= $2 AND status = '' ORDER BY a
 	return out, rows.Err()
 }
 
+// PruneUnanswered deletes up to limit of a shop's unanswered questions
+// asked before before, oldest first, whatever their status, and returns
+// how many it deleted. The drafts (stats_gaps) stay: an approved or
+// dismissed draft keeps its record with its phrasings and counts.
+func (db *DB) PruneUnanswered(ctx context.Context, shopID int64, before time.Time, limit int) (int, error) {
+	res, err := db.w.ExecContext(ctx, `DELETE FROM stats_unanswered WHERE message_id IN
+(SELECT message_id FROM stats_unanswered WHERE shop_id = $1 AND at < $2 ORDER BY at LIMIT $3)`, shopID, toMillis(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("store: prune unanswered of shop %d: %w", shopID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: prune unanswered of shop %d: %w", shopID, err)
+	}
+	return int(n), nil
+}
+
 // SaveGaps makes gaps the shop's open drafts: a gap with an ID updates that
 // open draft, one without is added, and open drafts not in gaps go. Each
 // gap's members are marked as in it. It returns the gaps with their ids.

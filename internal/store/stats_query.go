@@ -10,12 +10,31 @@ import (
 	"github.com/xiaoer-cs/xiaoer/internal/model"
 )
 
-// StatsQuery sums rollup cells. Buckets are hours, or days when Daily.
+// StatsUnit is what a rollup's buckets count.
+type StatsUnit int
+
+// The rollups.
+const (
+	StatsHour  StatsUnit = iota // stats_hourly: hours since 1970-01-01 00:00 on the shop's wall clock
+	StatsDay                    // stats_daily: days since 1970-01-01
+	StatsMonth                  // stats_monthly: months since 1970-01 (MonthOfDay)
+)
+
+var statsTables = map[StatsUnit]string{StatsHour: "stats_hourly", StatsDay: "stats_daily", StatsMonth: "stats_monthly"}
+
+// StatsSpan is a range of one rollup's buckets: From <= bucket < To.
+type StatsSpan struct {
+	Unit     StatsUnit
+	From, To int64
+}
+
+// StatsQuery sums rollup cells.
 type StatsQuery struct {
-	ShopID   int64
-	Daily    bool
-	From, To int64    // buckets From <= b < To
-	Metrics  []string // empty: all
+	ShopID int64
+	// Spans are summed together (days, then whole months, then days);
+	// breaking down by bucket needs a single span.
+	Spans   []StatsSpan
+	Metrics []string // empty: all
 	// Filters; nil or "" does not filter.
 	Channel string
 	GroupID *int64
@@ -42,42 +61,10 @@ var statsByColumns = []string{"bucket", "item", "channel", "group_id", "agent_id
 // StatsSums sums the rollup cells a query selects, by metric and the
 // columns in By.
 func (db *DB) StatsSums(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
-	table := "stats_hourly"
-	if q.Daily {
-		table = "stats_daily"
+	query, args, err := statsSumsSQL(q)
+	if err != nil || query == "" {
+		return nil, err
 	}
-	args := []any{q.ShopID, q.From, q.To}
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
-	where := []string{"shop_id = $1", "bucket >= $2", "bucket < $3"}
-	if len(q.Metrics) > 0 {
-		ps := make([]string, len(q.Metrics))
-		for i, m := range q.Metrics {
-			ps[i] = arg(m)
-		}
-		where = append(where, "metric IN ("+strings.Join(ps, ", ")+")")
-	}
-	if q.Channel != "" {
-		where = append(where, "channel = "+arg(q.Channel))
-	}
-	if q.GroupID != nil {
-		where = append(where, "group_id = "+arg(*q.GroupID))
-	}
-	if q.AgentID != nil {
-		where = append(where, "agent_id = "+arg(*q.AgentID))
-	}
-	cols := []string{"metric"}
-	for _, b := range q.By {
-		if !slices.Contains(statsByColumns, b) {
-			return nil, fmt.Errorf("store: stats sums: cannot break down by %q", b)
-		}
-		cols = append(cols, b)
-	}
-	sel := strings.Join(cols, ", ")
-	query := `SELECT ` + sel + `, SUM(n), SUM(total) FROM ` + table + ` WHERE ` + strings.Join(where, " AND ") +
-		` GROUP BY ` + sel + ` HAVING SUM(n) <> 0 OR SUM(total) <> 0 ORDER BY ` + sel
 	rows, err := db.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: stats sums: %w", err)
@@ -108,6 +95,66 @@ func (db *DB) StatsSums(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// statsSumsSQL is the query of q: one SELECT over a single span, or the
+// spans' rows together (UNION ALL) summed once.
+func statsSumsSQL(q StatsQuery) (string, []any, error) {
+	cols := []string{"metric"}
+	for _, b := range q.By {
+		if !slices.Contains(statsByColumns, b) {
+			return "", nil, fmt.Errorf("store: stats sums: cannot break down by %q", b)
+		}
+		if b == "bucket" && len(q.Spans) > 1 {
+			return "", nil, fmt.Errorf("store: stats sums: cannot break down by bucket over %d spans", len(q.Spans))
+		}
+		cols = append(cols, b)
+	}
+	args := []any{q.ShopID}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	var filters []string
+	if len(q.Metrics) > 0 {
+		ps := make([]string, len(q.Metrics))
+		for i, m := range q.Metrics {
+			ps[i] = arg(m)
+		}
+		filters = append(filters, "metric IN ("+strings.Join(ps, ", ")+")")
+	}
+	if q.Channel != "" {
+		filters = append(filters, "channel = "+arg(q.Channel))
+	}
+	if q.GroupID != nil {
+		filters = append(filters, "group_id = "+arg(*q.GroupID))
+	}
+	if q.AgentID != nil {
+		filters = append(filters, "agent_id = "+arg(*q.AgentID))
+	}
+	sel := strings.Join(cols, ", ")
+	var parts []string
+	for _, sp := range q.Spans {
+		table, ok := statsTables[sp.Unit]
+		if !ok {
+			return "", nil, fmt.Errorf("store: stats sums: no rollup of unit %d", sp.Unit)
+		}
+		if sp.To <= sp.From {
+			continue
+		}
+		where := append([]string{"shop_id = $1", "bucket >= " + arg(sp.From), "bucket < " + arg(sp.To)}, filters...)
+		parts = append(parts, `SELECT `+sel+`, n, total FROM `+table+` WHERE `+strings.Join(where, " AND "))
+	}
+	tail := ` GROUP BY ` + sel + ` HAVING SUM(n) <> 0 OR SUM(total) <> 0 ORDER BY ` + sel
+	switch len(parts) {
+	case 0:
+		return "", nil, nil // nothing to read
+	case 1:
+		// The common case, without a subquery: FROM the table itself.
+		from := strings.Index(parts[0], " FROM ")
+		return `SELECT ` + sel + `, SUM(n), SUM(total)` + parts[0][from:] + tail, args, nil
+	}
+	return `SELECT ` + sel + `, SUM(n), SUM(total) FROM (` + strings.Join(parts, " UNION ALL ") + `) spans` + tail, args, nil
 }
 
 // StatusChange is one change of an agent's status.

@@ -1,7 +1,8 @@
 // The knowledge-gap loop (/admin#gaps): the questions the bot could not
 // answer, grouped by meaning and ranked by how many buyers asked, each with
 // a FAQ draft whose answer comes from what agents replied. An admin edits
-// and approves a draft (it is live at once) or dismisses it.
+// and approves a draft (it is live at once) or dismisses it. The questions
+// are kept for the shop's retention (stats settings); drafts stay.
 import { h, fill } from "../common/dom.js";
 import { api } from "../common/api.js";
 import { loadTexts, st } from "./stats-text.js";
@@ -20,10 +21,33 @@ export async function gaps(main, ctx, status = "open") {
     try { show(list, ctx, (await api("POST", base(ctx) + "/refresh")).items || [], msg); } catch (e) { msg.textContent = e.message; }
     refresh.disabled = false;
   } } }, st("g.refresh"));
-  fill(main, h("h2", {}, st("g.title")), h("p", { class: "muted" }, st("g.intro")),
+  const retention = h("div", {});
+  fill(main, h("h2", {}, st("g.title")), h("p", { class: "muted" }, st("g.intro")), retention,
     h("div", { class: "bar-row" }, tabs, status === "open" ? refresh : null), msg, list);
+  keep(retention, ctx, msg).catch((e) => { msg.textContent = e.message; });
   const res = await api("GET", `${base(ctx)}?status=${status}`);
   show(list, ctx, res.items || [], msg);
+}
+
+// keep says how long unanswered questions are kept; a member who manages
+// the shop's settings can change it.
+async function keep(el, ctx, msg) {
+  const url = `/api/v1/shops/${ctx.shop.id}/stats/settings`;
+  const set = await api("GET", url);
+  const text = h("span", { class: "muted keep-text" }, st("g.keep", { n: set.unanswered_days }));
+  if (!ctx.perms.has("settings.manage")) {
+    fill(el, h("p", {}, text));
+    return;
+  }
+  const days = h("input", { type: "number", min: "30", max: "3650", value: String(set.unanswered_days), class: "keep-days" });
+  const save = h("button", { type: "button", on: { click: async () => {
+    try {
+      const saved = await api("PUT", url, { unanswered_days: Number(days.value) });
+      text.textContent = st("g.keep", { n: saved.unanswered_days });
+      msg.textContent = "";
+    } catch (e) { msg.textContent = e.message; }
+  } } }, st("g.keep_save"));
+  fill(el, h("div", { class: "bar-row" }, text, h("label", {}, st("g.keep_days") + " ", days), save));
 }
 
 function show(list, ctx, items, msg) {

@@ -22,6 +22,9 @@ func testStats(t *testing.T, e *env) {
 		{"status log", testStatusLog},
 		{"rollups", testStatsRollups},
 		{"concurrent jobs", testStatsConcurrent},
+		{"lease", testStatsLease},
+		{"monthly", testStatsMonthly},
+		{"prune", testStatsPrune},
 		{"sources", testStatsSources},
 		{"load", testStatsLoad},
 		{"gaps", testStatsGaps},
@@ -72,6 +75,15 @@ func entry(b int64, metric, item, channel string, group, agent, n, total int64) 
 	return store.StatsEntry{Key: store.StatsKey{Bucket: b, Metric: metric, Item: item, Channel: channel, GroupID: group, AgentID: agent}, N: n, Total: total}
 }
 
+// hours and days are one span of the hourly or daily rollup.
+func hours(from, to int64) []store.StatsSpan {
+	return []store.StatsSpan{{Unit: store.StatsHour, From: from, To: to}}
+}
+
+func days(from, to int64) []store.StatsSpan {
+	return []store.StatsSpan{{Unit: store.StatsDay, From: from, To: to}}
+}
+
 func sums(t *testing.T, e *env, q store.StatsQuery) []store.StatsRow {
 	t.Helper()
 	rows, err := e.s.StatsSums(e.ctx, q)
@@ -107,11 +119,11 @@ func testStatsRollups(t *testing.T, e *env) {
 	faq.DailyOnly = true
 	apply(store.StatsContrib{ConversationID: c2.ID, ShopID: a.ID, Entries: []store.StatsEntry{
 		entry(h+1, "conv", "", "mobile", 5, 9, 1, 0), entry(h+25, "first_bot", "", "mobile", 5, 9, 1, 500), faq}})
-	diff(t, "daily-only, hourly", []store.StatsRow(nil), sums(t, e, store.StatsQuery{ShopID: a.ID, From: h, To: h + 48, Metrics: []string{"faq_volume"}}))
+	diff(t, "daily-only, hourly", []store.StatsRow(nil), sums(t, e, store.StatsQuery{ShopID: a.ID, Spans: hours(h, h+48), Metrics: []string{"faq_volume"}}))
 	diff(t, "daily-only, daily", []store.StatsRow{{Metric: "faq_volume", Item: "101", N: 2}},
-		sums(t, e, store.StatsQuery{ShopID: a.ID, Daily: true, From: day, To: day + 2, Metrics: []string{"faq_volume"}, By: []string{"item"}}))
+		sums(t, e, store.StatsQuery{ShopID: a.ID, Spans: days(day, day+2), Metrics: []string{"faq_volume"}, By: []string{"item"}}))
 
-	daily := sums(t, e, store.StatsQuery{ShopID: a.ID, Daily: true, From: day, To: day + 2, By: []string{"bucket", "item"}})
+	daily := sums(t, e, store.StatsQuery{ShopID: a.ID, Spans: days(day, day+2), By: []string{"bucket", "item"}})
 	diff(t, "daily by item", []store.StatsRow{
 		{Metric: "conv", Bucket: day, N: 2},
 		{Metric: "faq_volume", Bucket: day, Item: "101", N: 2},
@@ -120,11 +132,11 @@ func testStatsRollups(t *testing.T, e *env) {
 		{Metric: "handoff", Bucket: day, Item: "keyword", N: 1},
 	}, daily)
 	nine, five := int64(9), int64(5)
-	hourly := sums(t, e, store.StatsQuery{ShopID: a.ID, From: h, To: h + 24, Metrics: []string{"conv", "first_bot"},
+	hourly := sums(t, e, store.StatsQuery{ShopID: a.ID, Spans: hours(h, h+24), Metrics: []string{"conv", "first_bot"},
 		Channel: "web", GroupID: &five, AgentID: &nine, By: []string{"channel"}})
 	diff(t, "hourly, filtered", []store.StatsRow{{Metric: "conv", Channel: "web", N: 1}, {Metric: "first_bot", Channel: "web", N: 1, Total: 2500}}, hourly)
 	zero := int64(0)
-	diff(t, "nothing left in group 0", []store.StatsRow(nil), sums(t, e, store.StatsQuery{ShopID: a.ID, From: h, To: h + 48, GroupID: &zero}))
+	diff(t, "nothing left in group 0", []store.StatsRow(nil), sums(t, e, store.StatsQuery{ShopID: a.ID, Spans: hours(h, h+48), GroupID: &zero}))
 	_, err := e.s.StatsSums(e.ctx, store.StatsQuery{ShopID: a.ID, By: []string{"shop_id; DROP TABLE x"}})
 	if err == nil {
 		t.Fatal("StatsSums took an unknown breakdown column")
@@ -155,7 +167,7 @@ func testStatsConcurrent(t *testing.T, e *env) {
 		}()
 	}
 	wg.Wait()
-	rows := sums(t, e, store.StatsQuery{ShopID: a.ID, From: 100, To: 101})
+	rows := sums(t, e, store.StatsQuery{ShopID: a.ID, Spans: hours(100, 101)})
 	if len(rows) != 1 || rows[0].N != 5 || (rows[0].Total != 0 && rows[0].Total != 5) {
 		t.Fatalf("after concurrent jobs: %+v, want 5 conversations counted once", rows)
 	}
