@@ -212,7 +212,7 @@ func TestTranscriptsReplies(t *testing.T) {
 		}},
 		{name: "fallback, then a person after two misses (en)", buyer: "v:j", lines: []line{
 			{says: "what is your boss called", replies: []string{"welcome/welcome", "fallback"}, has: []string{"Sorry"}},
-			{says: "is the moon made of cheese", replies: []string{"handoff/handoff.assigned"}, reasons: []string{"misses", "auto:round_robin"},
+			{says: "who will win the football match tonight", replies: []string{"handoff/handoff.assigned"}, reasons: []string{"misses", "auto:round_robin"},
 				has: []string{"You're now talking to"}},
 		}},
 	})
