@@ -79,9 +79,11 @@ func (b *Bot) speakable(ctx context.Context, j job) (model.Conversation, Config,
 	lang := ""
 	ms, err := b.st.ListMessages(ctx, store.MessageQuery{ShopID: c.ShopID, ConversationID: c.ID, Newest: true, Limit: 50})
 	if err == nil {
-		for _, m := range ms {
-			if m.Sender == model.SenderBuyer {
-				lang = kb.DetectLang(m.Body, shopLang)
+		// The language of the buyer's latest message: ms is in sequence
+		// order, so walk it from the end.
+		for i := len(ms) - 1; i >= 0; i-- {
+			if ms[i].Sender == model.SenderBuyer {
+				lang = kb.DetectLang(ms[i].Body, shopLang)
 				break
 			}
 		}

@@ -162,9 +162,11 @@ func (b *Bot) history(ctx context.Context, c model.Conversation, seq int64) []st
 	if err != nil {
 		return nil
 	}
+	// ms is in sequence order: walk it from the newest back, then turn the
+	// pick around so the result reads oldest first.
 	var out []string
-	for _, m := range ms {
-		if m.Sender == model.SenderBuyer && m.Seq < seq && len(out) < historyMessages {
+	for i := len(ms) - 1; i >= 0 && len(out) < historyMessages; i-- {
+		if m := ms[i]; m.Sender == model.SenderBuyer && m.Seq < seq {
 			out = append(out, m.Body)
 		}
 	}
