@@ -42,7 +42,7 @@ ON CONFLICT (shop_id, visitor_id) WHERE visitor_id <> '' DO NOTHING`
 	if err != nil {
 		return model.Buyer{}, fmt.Errorf("store: ensure visitor: %w", err)
 	}
-	b, err := scanBuyer(db.w.QueryRowContext(ctx, `SELECT `+buyerColumns+` FROM buyers WHERE shop_id = $1 AND visitor_id = $2`, shopID, visitorID))
+	b, err := scanBuyer(db.w.QueryRowContext(ctx, `SELECT `+buyerColumns+` FROM buyers WHERE shop_id = $1 AND visitor_id = $2 AND visitor_id <> ''`, shopID, visitorID))
 	if err != nil {
 		return b, notFound(err, "ensure visitor", visitorID)
 	}
@@ -66,7 +66,7 @@ DO UPDATE SET nickname = CASE WHEN excluded.nickname <> '' THEN excluded.nicknam
 	if err != nil {
 		return model.Buyer{}, fmt.Errorf("store: ensure buyer: %w", err)
 	}
-	b, err := scanBuyer(db.w.QueryRowContext(ctx, `SELECT `+buyerColumns+` FROM buyers WHERE shop_id = $1 AND external_id = $2`, shopID, externalID))
+	b, err := scanBuyer(db.w.QueryRowContext(ctx, `SELECT `+buyerColumns+` FROM buyers WHERE shop_id = $1 AND external_id = $2 AND external_id <> ''`, shopID, externalID))
 	if err != nil {
 		return b, notFound(err, "ensure buyer", externalID)
 	}
