@@ -100,14 +100,14 @@ func (s *Service) Panel(ctx context.Context, shop model.Shop, buyerID int64, rev
 	if err != nil {
 		return out, err
 	}
-	set, rules, err := s.tagContext(ctx, shop.ID)
+	sc, err := s.tagContext(ctx, shop.ID)
 	if err != nil {
 		return out, err
 	}
 	now, lang := s.now(), shop.Language
 	out.Buyer = BuyerView{ID: p.ID, Verified: true, Account: p.ExternalID, Nickname: p.Nickname, Phone: p.Phone,
 		Level: p.Level, LevelLabel: LevelLabel(lang, p.Level), Province: p.Province, City: p.City,
-		FirstSeen: p.FirstSeen, LastActive: p.LastActive, Tags: TagViews(lang, ComputeTags(f, set, rules, now))}
+		FirstSeen: p.FirstSeen, LastActive: p.LastActive, Tags: TagViews(lang, ComputeTags(f, sc.set, sc.rules, now))}
 	if !revealPhone && p.Phone != "" {
 		out.Buyer.Phone, out.Buyer.PhoneMasked = MaskPhone(p.Phone), true
 	}

@@ -52,73 +52,143 @@ type TagSettingsView struct{ BadRating int }
 
 type matcher func(*evalCtx) bool
 
+// ager adds to n the instants after c.now at which a condition's answer may
+// change with no new data (an order leaving the window, a day passing).
+type ager func(c *evalCtx, n *next)
+
 var textFields = map[string]func(*Facts) string{
 	"level":    func(f *Facts) string { return f.Profile.Level },
 	"province": func(f *Facts) string { return f.Profile.Province },
 	"city":     func(f *Facts) string { return f.Profile.City },
 }
 
-// numberFields are aggregates; windowed ones count only what happened in
-// the last Days days (all time when Days is 0).
-var numberFields = map[string]struct {
+// numberField is an aggregate over the buyer's data. A windowed one counts
+// only what happened in the last Days days (all time when Days is 0); times
+// are the instants of what it counts, each leaving the window Days days
+// later. An unwindowed one that ages says when its value may next change
+// for a comparison with want.
+type numberField struct {
 	windowed bool
 	value    func(c *evalCtx, since time.Time) float64
-}{
-	"orders":                 {true, func(c *evalCtx, since time.Time) float64 { return float64(c.f.paidOrders(since)) }},
-	"spend_fen":              {true, func(c *evalCtx, since time.Time) float64 { return float64(c.f.spend(since)) }},
-	"refunds":                {true, func(c *evalCtx, since time.Time) float64 { return float64(c.f.refunds(since)) }},
-	"reviews":                {true, func(c *evalCtx, since time.Time) float64 { return float64(c.f.reviews(since, 5)) }},
-	"bad_reviews":            {true, func(c *evalCtx, since time.Time) float64 { return float64(c.f.reviews(since, c.set.BadRating)) }},
-	"cart_items":             {false, func(c *evalCtx, _ time.Time) float64 { return float64(c.f.Cart) }},
-	"favourites":             {false, func(c *evalCtx, _ time.Time) float64 { return float64(c.f.Favourites) }},
-	"coupons_unused":         {false, func(c *evalCtx, _ time.Time) float64 { return float64(c.f.unusedCoupons(c.now)) }},
-	"days_since_last_order":  {false, func(c *evalCtx, _ time.Time) float64 { return daysSince(c.now, c.f.lastOrder()) }},
-	"days_since_first_seen":  {false, func(c *evalCtx, _ time.Time) float64 { return daysSince(c.now, c.f.Profile.FirstSeen) }},
-	"days_since_last_active": {false, func(c *evalCtx, _ time.Time) float64 { return daysSince(c.now, c.f.lastActive()) }},
+	times    func(c *evalCtx, n *next, window time.Duration)
+	ages     func(c *evalCtx, n *next, want float64)
 }
 
-// daysSince is whole days from t to now; a buyer with no such time counts
-// as infinitely long ago.
+var numberFields = map[string]numberField{
+	"orders":    {windowed: true, value: func(c *evalCtx, since time.Time) float64 { return float64(c.f.paidOrders(since)) }, times: paidTimes},
+	"spend_fen": {windowed: true, value: func(c *evalCtx, since time.Time) float64 { return float64(c.f.spend(since)) }, times: paidTimes},
+	"refunds":   {windowed: true, value: func(c *evalCtx, since time.Time) float64 { return float64(c.f.refunds(since)) }, times: refundTimes},
+	"reviews": {windowed: true, value: func(c *evalCtx, since time.Time) float64 { return float64(c.f.reviews(since, 5)) },
+		times: func(c *evalCtx, n *next, w time.Duration) { reviewTimes(c.f, n, w, 5) }},
+	"bad_reviews": {windowed: true, value: func(c *evalCtx, since time.Time) float64 { return float64(c.f.reviews(since, c.set.BadRating)) },
+		times: func(c *evalCtx, n *next, w time.Duration) { reviewTimes(c.f, n, w, c.set.BadRating) }},
+	"cart_items":     {value: func(c *evalCtx, _ time.Time) float64 { return float64(c.f.Cart) }},
+	"favourites":     {value: func(c *evalCtx, _ time.Time) float64 { return float64(c.f.Favourites) }},
+	"coupons_unused": {value: func(c *evalCtx, _ time.Time) float64 { return float64(c.f.unusedCoupons(c.now)) }, ages: couponExpiries},
+	"days_since_last_order": {value: func(c *evalCtx, _ time.Time) float64 { return daysSince(c.now, c.f.lastOrder()) },
+		ages: func(c *evalCtx, n *next, want float64) { dayTurns(n, c.f.lastOrder(), want) }},
+	"days_since_first_seen": {value: func(c *evalCtx, _ time.Time) float64 { return daysSince(c.now, c.f.Profile.FirstSeen) },
+		ages: func(c *evalCtx, n *next, want float64) { dayTurns(n, c.f.Profile.FirstSeen, want) }},
+	"days_since_last_active": {value: func(c *evalCtx, _ time.Time) float64 { return daysSince(c.now, c.f.lastActive()) },
+		ages: func(c *evalCtx, n *next, want float64) { dayTurns(n, c.f.lastActive(), want) }},
+}
+
+// day is the length of a day in rule windows and day counts: 24 hours, so
+// that when something leaves a window is exact whatever the time zone.
+const day = 24 * time.Hour
+
+// windowStart is the start of a window of days ending at now.
+func windowStart(now time.Time, days int) time.Time { return now.Add(-time.Duration(days) * day) }
+
+// daysSince is whole days from t to now, rounded down; a buyer with no such
+// time counts as infinitely long ago.
 func daysSince(now, t time.Time) float64 {
 	if t.IsZero() {
 		return 1e9
 	}
-	return float64(int(now.Sub(t).Hours() / 24))
+	d := now.Sub(t)
+	n := d / day
+	if d < 0 && d%day != 0 {
+		n--
+	}
+	return float64(n)
 }
 
 // CompiledRule is a checked rule, ready to evaluate.
-type CompiledRule struct{ match matcher }
+type CompiledRule struct {
+	match matcher
+	ages  ager // nil when nothing in the rule ages
+}
 
-// ParseRule checks a rule's JSON text and compiles it. Errors wrap
-// ErrBadRule and name where the rule is wrong (all[1].op, ...).
+// ParseRule checks a rule's JSON text and compiles it. Errors are a
+// *RuleError (wrapping ErrBadRule) that names where the rule is wrong
+// (rule.all[1].op, ...).
 func ParseRule(text string) (*CompiledRule, error) {
 	if len(text) > maxRuleBytes {
-		return nil, fmt.Errorf("%w: longer than %d bytes", ErrBadRule, maxRuleBytes)
+		return nil, ruleErr("rule", "longer than %d bytes", maxRuleBytes)
 	}
 	var r Rule
 	dec := json.NewDecoder(bytes.NewReader([]byte(text)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("%w: not a rule object: %v", ErrBadRule, err)
+		return nil, ruleErr("rule", "not a rule object: %v", err)
 	}
 	if dec.More() {
-		return nil, fmt.Errorf("%w: data after the rule", ErrBadRule)
+		return nil, ruleErr("rule", "data after the rule")
 	}
 	n := 0
-	m, err := compile(&r, "rule", 1, &n)
+	c, err := compile(&r, "rule", 1, &n)
 	if err != nil {
 		return nil, err
 	}
-	return &CompiledRule{match: m}, nil
+	return &CompiledRule{match: c.match, ages: c.ages}, nil
+}
+
+// RuleError is what is wrong with a rule and where: Field is the path to
+// the part at fault (rule.all[1].value) or name for the rule's name.
+type RuleError struct {
+	Field   string
+	Problem string
+}
+
+func (e *RuleError) Error() string { return fmt.Sprintf("%v: %s: %s", ErrBadRule, e.Field, e.Problem) }
+
+// Unwrap makes errors.Is(err, ErrBadRule) hold.
+func (e *RuleError) Unwrap() error { return ErrBadRule }
+
+// cond is a compiled part of a rule: whether it matches, and when its
+// answer may change with no new data (nil when it never does).
+type cond struct {
+	match matcher
+	ages  ager
+}
+
+// agesAll combines the agers of parts: a combination may change whenever
+// one of its parts does.
+func agesAll(cs []cond) ager {
+	var as []ager
+	for _, c := range cs {
+		if c.ages != nil {
+			as = append(as, c.ages)
+		}
+	}
+	if len(as) == 0 {
+		return nil
+	}
+	return func(c *evalCtx, n *next) {
+		for _, a := range as {
+			a(c, n)
+		}
+	}
 }
 
 func ruleErr(path, format string, args ...any) error {
-	return fmt.Errorf("%w: %s: %s", ErrBadRule, path, fmt.Sprintf(format, args...))
+	return &RuleError{Field: path, Problem: fmt.Sprintf(format, args...)}
 }
 
-func compile(r *Rule, path string, depth int, conds *int) (matcher, error) {
+func compile(r *Rule, path string, depth int, conds *int) (cond, error) {
 	if depth > maxRuleDepth {
-		return nil, ruleErr(path, "nested deeper than %d", maxRuleDepth)
+		return cond{}, ruleErr(path, "nested deeper than %d", maxRuleDepth)
 	}
 	kinds := 0
 	for _, set := range []bool{r.All != nil, r.Any != nil, r.Not != nil, r.Field != ""} {
@@ -127,7 +197,7 @@ func compile(r *Rule, path string, depth int, conds *int) (matcher, error) {
 		}
 	}
 	if kinds != 1 {
-		return nil, ruleErr(path, "must be exactly one of all, any, not or a condition with field")
+		return cond{}, ruleErr(path, "must be exactly one of all, any, not or a condition with field")
 	}
 	switch {
 	case r.All != nil || r.Any != nil:
@@ -136,64 +206,74 @@ func compile(r *Rule, path string, depth int, conds *int) (matcher, error) {
 			list, name = r.Any, "any"
 		}
 		if len(list) == 0 {
-			return nil, ruleErr(path+"."+name, "is empty")
+			return cond{}, ruleErr(path+"."+name, "is empty")
 		}
+		cs := make([]cond, len(list))
 		ms := make([]matcher, len(list))
 		for i := range list {
-			m, err := compile(&list[i], fmt.Sprintf("%s.%s[%d]", path, name, i), depth+1, conds)
+			c, err := compile(&list[i], fmt.Sprintf("%s.%s[%d]", path, name, i), depth+1, conds)
 			if err != nil {
-				return nil, err
+				return cond{}, err
 			}
-			ms[i] = m
+			cs[i], ms[i] = c, c.match
 		}
 		if name == "all" {
-			return func(c *evalCtx) bool { return !slices.ContainsFunc(ms, func(m matcher) bool { return !m(c) }) }, nil
+			return cond{func(c *evalCtx) bool { return !slices.ContainsFunc(ms, func(m matcher) bool { return !m(c) }) }, agesAll(cs)}, nil
 		}
-		return func(c *evalCtx) bool { return slices.ContainsFunc(ms, func(m matcher) bool { return m(c) }) }, nil
+		return cond{func(c *evalCtx) bool { return slices.ContainsFunc(ms, func(m matcher) bool { return m(c) }) }, agesAll(cs)}, nil
 	case r.Not != nil:
-		m, err := compile(r.Not, path+".not", depth+1, conds)
+		inner, err := compile(r.Not, path+".not", depth+1, conds)
 		if err != nil {
-			return nil, err
+			return cond{}, err
 		}
-		return func(c *evalCtx) bool { return !m(c) }, nil
+		return cond{func(c *evalCtx) bool { return !inner.match(c) }, inner.ages}, nil
 	}
 	*conds++
 	if *conds > maxRuleConditions {
-		return nil, ruleErr(path, "more than %d conditions", maxRuleConditions)
+		return cond{}, ruleErr(path, "more than %d conditions", maxRuleConditions)
 	}
 	return compileCondition(r, path)
 }
 
-func compileCondition(r *Rule, path string) (matcher, error) {
+func compileCondition(r *Rule, path string) (cond, error) {
 	if get, ok := textFields[r.Field]; ok {
-		return compileText(r, path, get)
+		m, err := compileText(r, path, get)
+		return cond{match: m}, err
 	}
 	nf, ok := numberFields[r.Field]
 	if !ok {
-		return nil, ruleErr(path+".field", "unknown field %q", r.Field)
+		return cond{}, ruleErr(path+".field", "unknown field %q", r.Field)
 	}
 	switch {
 	case r.Days != 0 && !nf.windowed:
-		return nil, ruleErr(path+".days", "field %q takes no window", r.Field)
+		return cond{}, ruleErr(path+".days", "field %q takes no window", r.Field)
 	case r.Days < 0 || r.Days > maxRuleDays:
-		return nil, ruleErr(path+".days", "must be 1 to %d", maxRuleDays)
+		return cond{}, ruleErr(path+".days", "must be 1 to %d", maxRuleDays)
 	}
 	var want float64
 	if err := json.Unmarshal(r.Value, &want); err != nil {
-		return nil, ruleErr(path+".value", "field %q compares with a number", r.Field)
+		return cond{}, ruleErr(path+".value", "field %q compares with a number", r.Field)
 	}
 	cmp, ok := numberOps[r.Op]
 	if !ok {
-		return nil, ruleErr(path+".op", "operator %q is not one of = != > >= < <=", r.Op)
+		return cond{}, ruleErr(path+".op", "operator %q is not one of = != > >= < <=", r.Op)
 	}
 	days, value := r.Days, nf.value
-	return func(c *evalCtx) bool {
+	c := cond{match: func(c *evalCtx) bool {
 		var since time.Time
 		if days > 0 {
-			since = c.now.AddDate(0, 0, -days)
+			since = windowStart(c.now, days)
 		}
 		return cmp(value(c, since), want)
-	}, nil
+	}}
+	switch {
+	case days > 0:
+		w := time.Duration(days) * day
+		c.ages = func(c *evalCtx, n *next) { nf.times(c, n, w) }
+	case nf.ages != nil:
+		c.ages = func(c *evalCtx, n *next) { nf.ages(c, n, want) }
+	}
+	return c, nil
 }
 
 var numberOps = map[string]func(a, b float64) bool{

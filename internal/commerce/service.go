@@ -43,15 +43,31 @@ type Options struct {
 	// ReplayWindow is how far a webhook timestamp may be from now, and how
 	// long delivery ids and signatures are remembered; 5 minutes when 0.
 	ReplayWindow time.Duration
+	// Node names this process among the nodes of a deployment, for the
+	// lease of the tag refresh job (Run).
+	Node string
+	// SingleNode says no other node shares the database: Run then ends a
+	// lease left by this process's previous life at once.
+	SingleNode bool
+	// RefreshEvery is how often Run looks for buyers whose tags are due;
+	// DefaultRefreshEvery when 0.
+	RefreshEvery time.Duration
+	// RefreshBatch is how many buyers Run refreshes between renewals of
+	// its lease (1-1000); DefaultRefreshBatch when 0.
+	RefreshBatch int
 }
 
 // Service is the commerce domain over a store.
 type Service struct {
-	st       store.Store
-	log      *slog.Logger
-	now      func() time.Time
-	maxBatch int
-	window   time.Duration
+	st         store.Store
+	log        *slog.Logger
+	now        func() time.Time
+	maxBatch   int
+	window     time.Duration
+	node       string
+	singleNode bool
+	every      time.Duration
+	batch      int
 }
 
 // New returns a Service.
@@ -68,7 +84,17 @@ func New(opts Options) *Service {
 	if opts.ReplayWindow <= 0 {
 		opts.ReplayWindow = 5 * time.Minute
 	}
-	return &Service{st: opts.Store, log: opts.Logger, now: opts.Now, maxBatch: opts.MaxBatch, window: opts.ReplayWindow}
+	if opts.RefreshEvery <= 0 {
+		opts.RefreshEvery = DefaultRefreshEvery
+	}
+	if opts.RefreshBatch <= 0 || opts.RefreshBatch > 1000 {
+		opts.RefreshBatch = DefaultRefreshBatch
+	}
+	if opts.Node == "" {
+		opts.Node = "node"
+	}
+	return &Service{st: opts.Store, log: opts.Logger, now: opts.Now, maxBatch: opts.MaxBatch, window: opts.ReplayWindow,
+		node: opts.Node, singleNode: opts.SingleNode, every: opts.RefreshEvery, batch: opts.RefreshBatch}
 }
 
 // MaxBatch is the most records a batch may hold.

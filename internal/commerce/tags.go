@@ -1,14 +1,10 @@
 package commerce
 
 import (
-	"context"
-	"errors"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/xiaoer-cs/xiaoer/internal/model"
-	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
 
 // Built-in tag codes. Region and level tags carry their value after a
@@ -60,10 +56,10 @@ func ComputeTags(f Facts, set model.TagSettings, rules []NamedRule, now time.Tim
 	if set.HighValueFen > 0 && f.spend(time.Time{}) > set.HighValueFen {
 		tags = append(tags, TagHighValue)
 	}
-	if f.refunds(now.AddDate(0, 0, -set.RefundDays)) > 0 {
+	if f.refunds(windowStart(now, set.RefundDays)) > 0 {
 		tags = append(tags, TagRecentRefund)
 	}
-	if last := f.lastActive(); set.InactiveDays > 0 && !last.IsZero() && now.Sub(last) > time.Duration(set.InactiveDays)*24*time.Hour {
+	if last := f.lastActive(); set.InactiveDays > 0 && !last.IsZero() && now.Sub(last) > time.Duration(set.InactiveDays)*day {
 		tags = append(tags, TagInactive)
 	}
 	if f.reviews(time.Time{}, set.BadRating) > 0 {
@@ -132,13 +128,17 @@ func orderSpend(o model.Order) int64 {
 func (f *Facts) refunds(since time.Time) int {
 	n := 0
 	for _, o := range f.Orders {
-		refund := o.Status == model.OrderRefunding || o.Status == model.OrderRefunded ||
-			o.Refund == model.RefundRequested || o.Refund == model.RefundApproved || o.Refund == model.RefundDone
-		if refund && !orderLatest(o).Before(since) {
+		if isRefund(o) && !orderLatest(o).Before(since) {
 			n++
 		}
 	}
 	return n
+}
+
+// isRefund reports whether an order is being or was refunded.
+func isRefund(o model.Order) bool {
+	return o.Status == model.OrderRefunding || o.Status == model.OrderRefunded ||
+		o.Refund == model.RefundRequested || o.Refund == model.RefundApproved || o.Refund == model.RefundDone
 }
 
 func orderLatest(o model.Order) time.Time {
@@ -225,116 +225,4 @@ func TagViews(lang string, tags []string) []TagView {
 		out = append(out, v)
 	}
 	return out
-}
-
-// tagContext is a shop's settings and compiled rules, read once per batch.
-func (s *Service) tagContext(ctx context.Context, shopID int64) (model.TagSettings, []NamedRule, error) {
-	set, err := s.st.GetTagSettings(ctx, shopID)
-	if errors.Is(err, store.ErrNotFound) {
-		set = DefaultTagSettings()
-	} else if err != nil {
-		return set, nil, err
-	}
-	stored, err := s.st.ListTagRules(ctx, shopID)
-	if err != nil {
-		return set, nil, err
-	}
-	rules := make([]NamedRule, 0, len(stored))
-	for _, r := range stored {
-		c, err := ParseRule(r.Rule)
-		if err != nil {
-			// Rules are checked when saved; one that no longer parses
-			// (a field was renamed) is skipped, not fatal.
-			s.log.Warn("tag rule skipped", "shop", shopID, "rule", r.Name, "err", err)
-			continue
-		}
-		rules = append(rules, NamedRule{Name: r.Name, Rule: c})
-	}
-	return set, rules, nil
-}
-
-// Facts loads what tags are computed from for a verified buyer.
-func (s *Service) Facts(ctx context.Context, shopID int64, p model.BuyerProfile) (Facts, error) {
-	f := Facts{Profile: p}
-	if p.ExternalID == "" {
-		return f, nil
-	}
-	var err error
-	if f.Orders, err = s.st.ListBuyerOrders(ctx, shopID, p.ExternalID, 500); err != nil {
-		return f, err
-	}
-	if f.Reviews, err = s.st.ListBuyerReviews(ctx, shopID, p.ExternalID); err != nil {
-		return f, err
-	}
-	if f.Coupons, err = s.st.ListBuyerCoupons(ctx, shopID, p.ExternalID); err != nil {
-		return f, err
-	}
-	cart, err := s.st.ListBuyerCart(ctx, shopID, p.ExternalID)
-	if err != nil {
-		return f, err
-	}
-	favs, err := s.st.ListBuyerFavourites(ctx, shopID, p.ExternalID)
-	f.Cart, f.Favourites = len(cart), len(favs)
-	return f, err
-}
-
-// RefreshTags recomputes and stores the tags of the named buyers.
-func (s *Service) RefreshTags(ctx context.Context, shopID int64, buyerExts []string) error {
-	if len(buyerExts) == 0 {
-		return nil
-	}
-	set, rules, err := s.tagContext(ctx, shopID)
-	if err != nil {
-		return err
-	}
-	slices.Sort(buyerExts)
-	for _, ext := range slices.Compact(buyerExts) {
-		p, err := s.st.GetBuyerProfileByExternal(ctx, shopID, ext)
-		if err != nil {
-			return err
-		}
-		if err := s.refreshOne(ctx, shopID, p, set, rules); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (s *Service) refreshOne(ctx context.Context, shopID int64, p model.BuyerProfile, set model.TagSettings, rules []NamedRule) error {
-	f, err := s.Facts(ctx, shopID, p)
-	if err != nil {
-		return err
-	}
-	tags := ComputeTags(f, set, rules, s.now())
-	if slices.Equal(tags, p.Tags) {
-		return nil
-	}
-	return s.st.SetBuyerTags(ctx, shopID, p.ID, tags)
-}
-
-// RefreshAllTags recomputes every verified buyer's tags, after the rules
-// or settings changed (and, run daily, for tags that age: inactive, recent
-// refund). It returns how many buyers it looked at.
-func (s *Service) RefreshAllTags(ctx context.Context, shopID int64) (int, error) {
-	set, rules, err := s.tagContext(ctx, shopID)
-	if err != nil {
-		return 0, err
-	}
-	n, page := 0, store.Page{Limit: 500}
-	for {
-		ps, err := s.st.ListBuyerProfiles(ctx, shopID, page)
-		if err != nil {
-			return n, err
-		}
-		for _, p := range ps {
-			if err := s.refreshOne(ctx, shopID, p, set, rules); err != nil {
-				return n, err
-			}
-			n++
-		}
-		if len(ps) < page.Limit {
-			return n, nil
-		}
-		page.After = ps[len(ps)-1].ID
-	}
 }

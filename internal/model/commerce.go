@@ -79,7 +79,13 @@ type BuyerProfile struct {
 	FirstSeen  time.Time `json:"first_seen,omitzero"`  // first visit or purchase, as the shop knows it
 	LastActive time.Time `json:"last_active,omitzero"` // last visit, as the shop knows it
 	// Tags are computed by xiaoer (commerce), never pushed.
-	Tags      []string  `json:"-"`
+	Tags []string `json:"-"`
+	// TagsDue is when the tags may next change with no new data (a
+	// refund leaving its window, a buyer turning inactive); zero when
+	// nothing about them ages. TagsGen counts changes to what the tags are
+	// computed from, so a computation from older data is not stored.
+	TagsDue   time.Time `json:"-"`
+	TagsGen   int64     `json:"-"`
 	CreatedAt time.Time `json:"-"`
 }
 

@@ -111,7 +111,7 @@ func TestWebhookTagged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.db.SetBuyerTags(e.ctx, e.shop.ID, b.ID, []string{"new", "high_value"}); err != nil {
+	if err := e.db.SetBuyerTags(e.ctx, e.shop.ID, b.ID, store.BuyerTags{Tags: []string{"new", "high_value"}}); err != nil {
 		t.Fatal(err)
 	}
 	e.step()

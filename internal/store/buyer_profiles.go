@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/xiaoer-cs/xiaoer/internal/model"
 )
@@ -15,18 +16,18 @@ import (
 // tags commerce computes.
 
 const profileColumns = `id, shop_id, external_id, visitor_id, nickname, phone, level, province, city, first_seen,
-last_active, tags, created_at`
+last_active, tags, tags_due, tags_gen, created_at`
 
 func scanProfile(row interface{ Scan(...any) error }) (model.BuyerProfile, error) {
 	var b model.BuyerProfile
-	var first, last, created int64
+	var first, last, due, created int64
 	var tags string
 	err := row.Scan(&b.ID, &b.ShopID, &b.ExternalID, &b.VisitorID, &b.Nickname, &b.Phone, &b.Level, &b.Province,
-		&b.City, &first, &last, &tags, &created)
+		&b.City, &first, &last, &tags, &due, &b.TagsGen, &created)
 	if err != nil {
 		return b, err
 	}
-	b.FirstSeen, b.LastActive, b.CreatedAt = fromMillis(first), fromMillis(last), fromMillis(created)
+	b.FirstSeen, b.LastActive, b.TagsDue, b.CreatedAt = fromMillis(first), fromMillis(last), fromMillis(due), fromMillis(created)
 	return b, fromJSONText(tags, &b.Tags)
 }
 
@@ -51,7 +52,8 @@ updated_at = excluded.updated_at`
 // nickname keeps the one the widget gave.
 func (db *DB) UpsertBuyers(ctx context.Context, shopID int64, bs []model.BuyerProfile) ([]model.Outcome, error) {
 	now := db.nowMillis()
-	return upsertBatch(ctx, db, "buyers", shopID, bs, func(tx *sql.Tx, b model.BuyerProfile) (model.Outcome, error) {
+	buyer := func(b model.BuyerProfile) string { return b.ExternalID }
+	return upsertBatch(ctx, db, "buyers", shopID, bs, buyer, func(tx *sql.Tx, b model.BuyerProfile) (model.Outcome, error) {
 		if b.ExternalID == "" {
 			return "", ErrEmptyID
 		}
@@ -92,33 +94,62 @@ WHERE shop_id = $1 AND external_id <> '' AND id > $2 ORDER BY id LIMIT $3`, shop
 	return scanAll(rows, err, "list buyer profiles", func(r *sql.Rows) (model.BuyerProfile, error) { return scanProfile(r) })
 }
 
-// SetBuyerTags replaces a buyer's computed tags. Tags the buyer did not
-// have before make a "buyer tagged" fact for the outbox, in the same
-// transaction.
-func (db *DB) SetBuyerTags(ctx context.Context, shopID, id int64, tags []string) error {
+// CountBuyerProfiles counts the shop's verified buyers.
+func (db *DB) CountBuyerProfiles(ctx context.Context, shopID int64) (int, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM buyers WHERE shop_id = $1 AND external_id <> ''`, shopID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count buyer profiles: %w", err)
+	}
+	return n, nil
+}
+
+// BuyerTags are a buyer's computed tags as commerce stores them.
+type BuyerTags struct {
+	Tags []string
+	// Due is when the tags may next change with no new data; zero when
+	// nothing about them ages. It is kept to the millisecond, rounded up.
+	Due time.Time
+	// Gen is the buyer's TagsGen the tags were computed from.
+	Gen int64
+}
+
+// SetBuyerTags stores a buyer's computed tags and when they are next due,
+// unless what they are computed from changed since generation t.Gen was
+// read: then it returns ErrStale and stores nothing (the change marked the
+// buyer due, so a later computation stores the right tags). Tags the buyer
+// did not have before make a "buyer tagged" fact for the outbox, in the
+// same transaction.
+func (db *DB) SetBuyerTags(ctx context.Context, shopID, id int64, t BuyerTags) error {
 	text := ""
-	if len(tags) > 0 {
-		b, _ := json.Marshal(tags)
+	if len(t.Tags) > 0 {
+		b, _ := json.Marshal(t.Tags)
 		text = string(b)
 	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		var old string
-		err := tx.QueryRowContext(ctx, `SELECT tags FROM buyers WHERE shop_id = $1 AND id = $2`, shopID, id).Scan(&old)
+		var gen int64
+		err := tx.QueryRowContext(ctx, `SELECT tags, tags_gen FROM buyers WHERE shop_id = $1 AND id = $2`, shopID, id).Scan(&old, &gen)
 		if err != nil {
 			return notFound(err, "set buyer tags", id)
 		}
+		if gen != t.Gen {
+			return fmt.Errorf("store: set buyer tags %d: computed from generation %d, now %d: %w", id, t.Gen, gen, ErrStale)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE buyers SET tags = $3, tags_due = $4 WHERE shop_id = $1 AND id = $2`,
+			shopID, id, text, dueMillis(t.Due))
+		if err != nil {
+			return fmt.Errorf("store: set buyer tags %d: %w", id, err)
+		}
 		if old == text {
 			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE buyers SET tags = $3 WHERE shop_id = $1 AND id = $2`, shopID, id, text); err != nil {
-			return fmt.Errorf("store: set buyer tags %d: %w", id, err)
 		}
 		var before []string
 		if old != "" {
 			_ = json.Unmarshal([]byte(old), &before)
 		}
 		var added []string
-		for _, t := range tags {
+		for _, t := range t.Tags {
 			if !slices.Contains(before, t) {
 				added = append(added, t)
 			}
@@ -126,6 +157,6 @@ func (db *DB) SetBuyerTags(ctx context.Context, shopID, id int64, tags []string)
 		if len(added) == 0 {
 			return nil
 		}
-		return db.addFact(ctx, tx, shopID, FactTagged, 0, FactData{BuyerID: id, TagsAdded: added, Tags: tags})
+		return db.addFact(ctx, tx, shopID, FactTagged, 0, FactData{BuyerID: id, TagsAdded: added, Tags: t.Tags})
 	})
 }

@@ -32,7 +32,8 @@ content_hash = excluded.content_hash, updated_at = excluded.updated_at`
 // unchanged).
 func (db *DB) UpsertCartItems(ctx context.Context, shopID int64, cs []model.CartItem) ([]model.Outcome, error) {
 	now := db.nowMillis()
-	return upsertBatch(ctx, db, "cart items", shopID, cs, func(tx *sql.Tx, c model.CartItem) (model.Outcome, error) {
+	buyer := func(x model.CartItem) string { return x.BuyerID }
+	return upsertBatch(ctx, db, "cart items", shopID, cs, buyer, func(tx *sql.Tx, c model.CartItem) (model.Outcome, error) {
 		key := []any{shopID, c.BuyerID, c.ProductID, c.SKUID}
 		if c.Deleted {
 			return deleteRow(ctx, tx, cartDeleteSQL, key)

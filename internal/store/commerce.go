@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/xiaoer-cs/xiaoer/internal/model"
@@ -32,7 +34,12 @@ type Commerce interface {
 	GetBuyerProfile(ctx context.Context, shopID, id int64) (model.BuyerProfile, error)
 	GetBuyerProfileByExternal(ctx context.Context, shopID int64, externalID string) (model.BuyerProfile, error)
 	ListBuyerProfiles(ctx context.Context, shopID int64, p Page) ([]model.BuyerProfile, error)
-	SetBuyerTags(ctx context.Context, shopID, id int64, tags []string) error
+	CountBuyerProfiles(ctx context.Context, shopID int64) (int, error)
+	SetBuyerTags(ctx context.Context, shopID, id int64, t BuyerTags) error
+	ListDueBuyers(ctx context.Context, asof time.Time, after DueCursor, limit int) ([]model.BuyerProfile, error)
+	CountDueBuyers(ctx context.Context, asof time.Time) (int, error)
+	LeaseTagRefresh(ctx context.Context, node string, d time.Duration) (bool, error)
+	ReleaseTagRefresh(ctx context.Context, node string) error
 
 	UpsertOrders(ctx context.Context, shopID int64, os []model.Order) ([]model.Outcome, error)
 	GetOrder(ctx context.Context, shopID int64, externalID string) (model.Order, error)
@@ -119,17 +126,28 @@ func upsert(ctx context.Context, tx *sql.Tx, selectHash string, keyArgs []any, w
 }
 
 // upsertBatch runs one upsert per record in one transaction and maps a
-// missing shop to ErrNotFound.
-func upsertBatch[T any](ctx context.Context, db *DB, what string, shopID int64, items []T,
+// missing shop to ErrNotFound. buyerOf, when not nil, names the buyer a
+// record belongs to: the buyers of records created, updated or deleted are
+// marked for new tags (markTagsChanged) in the same transaction.
+func upsertBatch[T any](ctx context.Context, db *DB, what string, shopID int64, items []T, buyerOf func(T) string,
 	one func(tx *sql.Tx, item T) (model.Outcome, error)) ([]model.Outcome, error) {
 	out := make([]model.Outcome, 0, len(items))
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		changed := map[string]bool{}
 		for i, it := range items {
 			o, err := one(tx, it)
 			if err != nil {
 				return fmt.Errorf("record %d: %w", i, err)
 			}
 			out = append(out, o)
+			if buyerOf != nil && o != model.OutcomeUnchanged && buyerOf(it) != "" {
+				changed[buyerOf(it)] = true
+			}
+		}
+		for _, b := range slices.Sorted(maps.Keys(changed)) {
+			if err := markTagsChanged(ctx, tx, shopID, b); err != nil {
+				return fmt.Errorf("buyer %s: %w", b, err)
+			}
 		}
 		return nil
 	})

@@ -30,7 +30,8 @@ content_hash = excluded.content_hash, updated_at = excluded.updated_at`
 // UpsertCoupons creates or replaces coupons by the shop's coupon id.
 func (db *DB) UpsertCoupons(ctx context.Context, shopID int64, cs []model.Coupon) ([]model.Outcome, error) {
 	now := db.nowMillis()
-	return upsertBatch(ctx, db, "coupons", shopID, cs, func(tx *sql.Tx, c model.Coupon) (model.Outcome, error) {
+	buyer := func(x model.Coupon) string { return x.BuyerID }
+	return upsertBatch(ctx, db, "coupons", shopID, cs, buyer, func(tx *sql.Tx, c model.Coupon) (model.Outcome, error) {
 		if err := ensureBuyerRow(ctx, tx, shopID, c.BuyerID, now); err != nil {
 			return "", err
 		}

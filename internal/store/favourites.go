@@ -30,7 +30,8 @@ content_hash = excluded.content_hash, updated_at = excluded.updated_at`
 // product; one marked Deleted is removed.
 func (db *DB) UpsertFavourites(ctx context.Context, shopID int64, fs []model.Favourite) ([]model.Outcome, error) {
 	now := db.nowMillis()
-	return upsertBatch(ctx, db, "favourites", shopID, fs, func(tx *sql.Tx, f model.Favourite) (model.Outcome, error) {
+	buyer := func(x model.Favourite) string { return x.BuyerID }
+	return upsertBatch(ctx, db, "favourites", shopID, fs, buyer, func(tx *sql.Tx, f model.Favourite) (model.Outcome, error) {
 		key := []any{shopID, f.BuyerID, f.ProductID}
 		if f.Deleted {
 			return deleteRow(ctx, tx, favouriteDeleteSQL, key)

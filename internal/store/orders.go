@@ -45,7 +45,8 @@ content_hash = excluded.content_hash, updated_at = excluded.updated_at`
 // seen before.
 func (db *DB) UpsertOrders(ctx context.Context, shopID int64, os []model.Order) ([]model.Outcome, error) {
 	now := db.nowMillis()
-	return upsertBatch(ctx, db, "orders", shopID, os, func(tx *sql.Tx, o model.Order) (model.Outcome, error) {
+	buyer := func(x model.Order) string { return x.BuyerID }
+	return upsertBatch(ctx, db, "orders", shopID, os, buyer, func(tx *sql.Tx, o model.Order) (model.Outcome, error) {
 		if err := ensureBuyerRow(ctx, tx, shopID, o.BuyerID, now); err != nil {
 			return "", err
 		}

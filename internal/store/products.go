@@ -43,7 +43,7 @@ size_chart = excluded.size_chart, skus = excluded.skus, content_hash = excluded.
 // and size chart included.
 func (db *DB) UpsertProducts(ctx context.Context, shopID int64, ps []model.Product) ([]model.Outcome, error) {
 	now := db.nowMillis()
-	return upsertBatch(ctx, db, "products", shopID, ps, func(tx *sql.Tx, p model.Product) (model.Outcome, error) {
+	return upsertBatch(ctx, db, "products", shopID, ps, nil, func(tx *sql.Tx, p model.Product) (model.Outcome, error) {
 		h := contentHash(p)
 		return upsert(ctx, tx, productHashSQL, []any{shopID, p.ExternalID}, productUpsertSQL,
 			[]any{shopID, p.ExternalID, p.Title, p.Category, p.PriceFen, string(p.Status), p.URL, mapText(p.Attributes),

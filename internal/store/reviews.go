@@ -29,7 +29,8 @@ content_hash = excluded.content_hash, updated_at = excluded.updated_at`
 // UpsertReviews creates or replaces reviews by the shop's review id.
 func (db *DB) UpsertReviews(ctx context.Context, shopID int64, rs []model.Review) ([]model.Outcome, error) {
 	now := db.nowMillis()
-	return upsertBatch(ctx, db, "reviews", shopID, rs, func(tx *sql.Tx, r model.Review) (model.Outcome, error) {
+	buyer := func(x model.Review) string { return x.BuyerID }
+	return upsertBatch(ctx, db, "reviews", shopID, rs, buyer, func(tx *sql.Tx, r model.Review) (model.Outcome, error) {
 		if err := ensureBuyerRow(ctx, tx, shopID, r.BuyerID, now); err != nil {
 			return "", err
 		}

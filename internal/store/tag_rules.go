@@ -20,10 +20,18 @@ const putTagRuleSQL = `INSERT INTO tag_rules (shop_id, name, rule, created_at, u
 ON CONFLICT (shop_id, name) DO UPDATE SET rule = excluded.rule, updated_at = excluded.updated_at
 RETURNING id, shop_id, name, rule, created_at, updated_at`
 
-// PutTagRule creates or replaces the shop's custom tag rule of that name.
-// The rule text is checked by commerce before it gets here.
+// PutTagRule creates or replaces the shop's custom tag rule of that name
+// and marks every verified buyer of the shop for new tags, in one
+// transaction. The rule text is checked by commerce before it gets here.
 func (db *DB) PutTagRule(ctx context.Context, r model.TagRule) (model.TagRule, error) {
-	got, err := scanTagRule(db.w.QueryRowContext(ctx, putTagRuleSQL, r.ShopID, r.Name, r.Rule, db.nowMillis()))
+	var got model.TagRule
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if got, err = scanTagRule(tx.QueryRowContext(ctx, putTagRuleSQL, r.ShopID, r.Name, r.Rule, db.nowMillis())); err != nil {
+			return err
+		}
+		return markShopTagsChanged(ctx, tx, r.ShopID)
+	})
 	if db.dialect.isForeignKeyViolation(err) {
 		return got, fmt.Errorf("store: put tag rule: shop %d: %w", r.ShopID, ErrNotFound)
 	}
@@ -40,14 +48,21 @@ WHERE shop_id = $1 ORDER BY name`, shopID)
 	return scanAll(rows, err, "list tag rules", func(r *sql.Rows) (model.TagRule, error) { return scanTagRule(r) })
 }
 
-// DeleteTagRule removes a custom tag rule.
+// DeleteTagRule removes a custom tag rule and marks every verified buyer of
+// the shop for new tags, in one transaction.
 func (db *DB) DeleteTagRule(ctx context.Context, shopID int64, name string) error {
-	res, err := db.w.ExecContext(ctx, `DELETE FROM tag_rules WHERE shop_id = $1 AND name = $2`, shopID, name)
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM tag_rules WHERE shop_id = $1 AND name = $2`, shopID, name)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return markShopTagsChanged(ctx, tx, shopID)
+	})
 	if err != nil {
 		return fmt.Errorf("store: delete tag rule %q: %w", name, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("store: delete tag rule %q: %w", name, ErrNotFound)
 	}
 	return nil
 }
@@ -64,12 +79,19 @@ WHERE shop_id = $1`, shopID).Scan(&s.HighValueFen, &s.RefundDays, &s.InactiveDay
 	return s, nil
 }
 
-// PutTagSettings sets the shop's thresholds for built-in tags.
+// PutTagSettings sets the shop's thresholds for built-in tags and marks
+// every verified buyer of the shop for new tags, in one transaction.
 func (db *DB) PutTagSettings(ctx context.Context, shopID int64, s model.TagSettings) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO tag_settings (shop_id, high_value_fen, refund_days, inactive_days, bad_rating)
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO tag_settings (shop_id, high_value_fen, refund_days, inactive_days, bad_rating)
 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (shop_id) DO UPDATE SET high_value_fen = excluded.high_value_fen,
 refund_days = excluded.refund_days, inactive_days = excluded.inactive_days, bad_rating = excluded.bad_rating`,
-		shopID, s.HighValueFen, s.RefundDays, s.InactiveDays, s.BadRating)
+			shopID, s.HighValueFen, s.RefundDays, s.InactiveDays, s.BadRating)
+		if err != nil {
+			return err
+		}
+		return markShopTagsChanged(ctx, tx, shopID)
+	})
 	if db.dialect.isForeignKeyViolation(err) {
 		return fmt.Errorf("store: put tag settings: shop %d: %w", shopID, ErrNotFound)
 	}

@@ -92,7 +92,7 @@ func testCommerceBuyers(t *testing.T, e *env) {
 	if p.Nickname != "小王" || p.Phone != in.Phone || p.Level != in.Level || p.City != "上海" || !p.FirstSeen.Equal(in.FirstSeen) {
 		t.Errorf("profile %+v: the chat buyer's row should hold the pushed profile and keep its nickname", p)
 	}
-	checkErr(t, "SetBuyerTags", e.s.SetBuyerTags(e.ctx, a.ID, p.ID, []string{"new", "region:上海"}), nil)
+	checkErr(t, "SetBuyerTags", e.s.SetBuyerTags(e.ctx, a.ID, p.ID, store.BuyerTags{Tags: []string{"new", "region:上海"}, Gen: p.TagsGen}), nil)
 	p, err = e.s.GetBuyerProfileByExternal(e.ctx, a.ID, "u1")
 	checkErr(t, "GetBuyerProfileByExternal", err, nil)
 	diff(t, "tags", []string{"new", "region:上海"}, p.Tags)
@@ -107,7 +107,7 @@ func testCommerceBuyers(t *testing.T, e *env) {
 	checkErr(t, "a buyer without id", err, store.ErrEmptyID)
 	_, err = e.s.GetBuyerProfileByExternal(e.ctx, a.ID, "u3")
 	checkErr(t, "the batch with a bad buyer applied nothing", err, store.ErrNotFound)
-	checkErr(t, "SetBuyerTags of a missing buyer", e.s.SetBuyerTags(e.ctx, a.ID, 999999, nil), store.ErrNotFound)
+	checkErr(t, "SetBuyerTags of a missing buyer", e.s.SetBuyerTags(e.ctx, a.ID, 999999, store.BuyerTags{}), store.ErrNotFound)
 }
 
 func testCommerceOrders(t *testing.T, e *env) {

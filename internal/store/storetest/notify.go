@@ -167,10 +167,10 @@ func testOutbox(t *testing.T, e *env) {
 
 	p, err := e.s.EnsureVerifiedBuyer(e.ctx, a.ID, "u-tag", "小王")
 	checkErr(t, "EnsureVerifiedBuyer", err, nil)
-	checkErr(t, "SetBuyerTags", e.s.SetBuyerTags(e.ctx, a.ID, p.ID, []string{"new"}), nil)
-	checkErr(t, "SetBuyerTags same", e.s.SetBuyerTags(e.ctx, a.ID, p.ID, []string{"new"}), nil)
-	checkErr(t, "SetBuyerTags fewer", e.s.SetBuyerTags(e.ctx, a.ID, p.ID, nil), nil)
-	checkErr(t, "SetBuyerTags more", e.s.SetBuyerTags(e.ctx, a.ID, p.ID, []string{"returning", "high_value"}), nil)
+	checkErr(t, "SetBuyerTags", e.s.SetBuyerTags(e.ctx, a.ID, p.ID, store.BuyerTags{Tags: []string{"new"}}), nil)
+	checkErr(t, "SetBuyerTags same", e.s.SetBuyerTags(e.ctx, a.ID, p.ID, store.BuyerTags{Tags: []string{"new"}}), nil)
+	checkErr(t, "SetBuyerTags fewer", e.s.SetBuyerTags(e.ctx, a.ID, p.ID, store.BuyerTags{}), nil)
+	checkErr(t, "SetBuyerTags more", e.s.SetBuyerTags(e.ctx, a.ID, p.ID, store.BuyerTags{Tags: []string{"returning", "high_value"}}), nil)
 	fs = e.facts()
 	diff(t, "tag facts", []string{store.FactTagged, store.FactTagged}, kinds(fs))
 	if len(fs) == 2 {

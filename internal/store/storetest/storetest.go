@@ -62,6 +62,7 @@ func Run(t *testing.T, open Opener) {
 		{"ListMessages", testListMessages},
 		{"ReadPositions", testReadPositions},
 		{"Commerce", testCommerce},
+		{"TagRefresh", testTagRefresh},
 		{"Service", testService},
 		{"Stats", testStats},
 		{"Notify", testNotify},

@@ -1,0 +1,302 @@
+package commerce_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/xiaoer-cs/xiaoer/internal/commerce"
+	"github.com/xiaoer-cs/xiaoer/internal/model"
+	"github.com/xiaoer-cs/xiaoer/internal/store"
+)
+
+// hookStore is the real store with hooks on what the refresh job does, to
+// stop it (as a crash would) or to change data under it.
+type hookStore struct {
+	store.Store
+	setTags   func(n int64) error   // before the nth SetBuyerTags (from 1); an error is returned instead
+	release   func() error          // instead of ReleaseTagRefresh when set
+	listOrder func(buyerExt string) // after ListBuyerOrders has read
+	sets      atomic.Int64
+}
+
+func (h *hookStore) SetBuyerTags(ctx context.Context, shopID, id int64, t store.BuyerTags) error {
+	n := h.sets.Add(1)
+	if h.setTags != nil {
+		if err := h.setTags(n); err != nil {
+			return err
+		}
+	}
+	return h.Store.SetBuyerTags(ctx, shopID, id, t)
+}
+
+func (h *hookStore) ReleaseTagRefresh(ctx context.Context, node string) error {
+	if h.release != nil {
+		return h.release()
+	}
+	return h.Store.ReleaseTagRefresh(ctx, node)
+}
+
+// ListBuyerOrders calls listOrder after reading: what it changes is not in
+// the answer.
+func (h *hookStore) ListBuyerOrders(ctx context.Context, shopID int64, buyerExt string, limit int) ([]model.Order, error) {
+	os, err := h.Store.ListBuyerOrders(ctx, shopID, buyerExt, limit)
+	if h.listOrder != nil {
+		h.listOrder(buyerExt)
+	}
+	return os, err
+}
+
+// job is a refresh job on node over st.
+func (f *fixture) job(st store.Store, node string, batch int) *commerce.Service {
+	return commerce.New(commerce.Options{Store: st, Now: f.clk.now, Node: node, RefreshBatch: batch})
+}
+
+// seedDue stores n buyers of shop a with data straight into the store, as
+// an ingest that died before computing tags leaves them: due, untagged.
+// Buyer i was last active i%150 days and a half ago; every third has a
+// refund, every fifth a paid order. Nothing about them turns in the first
+// hours after epoch.
+func seedDue(t testing.TB, f *fixture, n int) {
+	t.Helper()
+	ctx := context.Background()
+	for lo := 0; lo < n; lo += 500 {
+		var bs []model.BuyerProfile
+		var os []model.Order
+		for i := lo; i < min(n, lo+500); i++ {
+			ext := fmt.Sprintf("b%05d", i)
+			half := func(days int) time.Time { return day(-days).Add(-12 * time.Hour) }
+			bs = append(bs, model.BuyerProfile{ExternalID: ext, City: "上海", LastActive: half(i % 150)})
+			switch {
+			case i%3 == 0:
+				os = append(os, order("R"+ext, ext, model.OrderRefunded, half(i%40), 5000))
+			case i%5 == 0:
+				os = append(os, order("O"+ext, ext, model.OrderCompleted, half(i%200), 200000))
+			}
+		}
+		if _, err := f.db.UpsertBuyers(ctx, f.a.ID, bs); err != nil {
+			t.Fatal(err)
+		}
+		if len(os) > 0 {
+			if _, err := f.db.UpsertOrders(ctx, f.a.ID, os); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// checkTagged fails unless every verified buyer of shop a holds the tags
+// and due time computed from their data now, with no rules.
+func checkTagged(t *testing.T, f *fixture, want int) {
+	t.Helper()
+	ctx := t.Context()
+	now := f.clk.now()
+	seen := 0
+	page := store.Page{Limit: 1000}
+	for {
+		ps, err := f.db.ListBuyerProfiles(ctx, f.a.ID, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			facts, err := f.svc.Facts(ctx, f.a.ID, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tags := commerce.ComputeTags(facts, commerce.DefaultTagSettings(), nil, now)
+			due := commerce.NextTagChange(facts, commerce.DefaultTagSettings(), nil, now)
+			if !slices.Equal(p.Tags, tags) {
+				t.Fatalf("buyer %s: tags %v, want %v", p.ExternalID, p.Tags, tags)
+			}
+			if due.IsZero() != p.TagsDue.IsZero() || !due.IsZero() && (p.TagsDue.Before(due) || p.TagsDue.Sub(due) >= time.Millisecond) {
+				t.Fatalf("buyer %s: due %v, want %v", p.ExternalID, p.TagsDue, due)
+			}
+			seen++
+		}
+		if len(ps) < page.Limit {
+			break
+		}
+		page.After = ps[len(ps)-1].ID
+	}
+	if seen != want {
+		t.Fatalf("%d buyers, want %d", seen, want)
+	}
+	if n, err := f.db.CountDueBuyers(ctx, now); err != nil || n != 0 {
+		t.Fatalf("%d buyers still due (%v)", n, err)
+	}
+}
+
+// TestRefreshDueAgesTags: the job changes the tags that age, only for the
+// buyers whose time came, and a second run finds nothing to do.
+func TestRefreshDueAgesTags(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := t.Context()
+	ingest := func(e commerce.Entity, recs ...any) {
+		t.Helper()
+		if _, err := f.svc.Ingest(ctx, f.a.ID, commerce.Batch{Entity: e, Records: raws(t, recs...)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ingest(commerce.Buyers, model.BuyerProfile{ExternalID: "refunded", LastActive: day(0)},
+		model.BuyerProfile{ExternalID: "quiet", LastActive: day(-85)}, model.BuyerProfile{ExternalID: "busy", LastActive: day(0)})
+	ingest(commerce.Orders, order("O1", "refunded", model.OrderRefunded, day(-25), 100))
+	job := f.job(f.db, "n1", 0)
+	if st, err := job.RefreshDue(ctx); err != nil || st.Refreshed != 0 || !st.Leased {
+		t.Fatalf("right after ingest: %+v, %v; want nothing due", st, err)
+	}
+	tags := func(ext string) []string {
+		p, err := f.db.GetBuyerProfileByExternal(ctx, f.a.ID, ext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Tags
+	}
+	if !slices.Contains(tags("refunded"), commerce.TagRecentRefund) || slices.Contains(tags("quiet"), commerce.TagInactive) {
+		t.Fatalf("at ingest: %v %v", tags("refunded"), tags("quiet"))
+	}
+	f.clk.advance(10 * dayLen) // the refund is 35 days old, the quiet buyer 95 days quiet
+	st, err := job.RefreshDue(ctx)
+	if err != nil || st.Refreshed != 2 {
+		t.Fatalf("ten days on: %+v, %v; want the 2 buyers whose tags aged", st, err)
+	}
+	if slices.Contains(tags("refunded"), commerce.TagRecentRefund) || !slices.Contains(tags("quiet"), commerce.TagInactive) ||
+		slices.Contains(tags("busy"), commerce.TagInactive) {
+		t.Errorf("ten days on: refunded %v, quiet %v, busy %v", tags("refunded"), tags("quiet"), tags("busy"))
+	}
+	if st, err := job.RefreshDue(ctx); err != nil || st.Refreshed != 0 {
+		t.Errorf("again: %+v, %v; want nothing due", st, err)
+	}
+	checkTagged(t, f, 3)
+}
+
+// TestRefreshResumesAfterCrash: a run that dies after any number of
+// buyers, without releasing its lease, leaves the rest for the next run on
+// another node once the lease ends; every buyer ends with the right tags.
+func TestRefreshResumesAfterCrash(t *testing.T) {
+	const buyers, batch = 230, 50
+	for _, crashAt := range []int64{1, 2, 49, 50, 51, 100, 229, 230} {
+		t.Run(fmt.Sprint("after ", crashAt-1), func(t *testing.T) {
+			f := newFixture(t, 0)
+			seedDue(t, f, buyers)
+			crash := errors.New("power cut")
+			dead := &hookStore{Store: f.db,
+				setTags: func(n int64) error {
+					if n >= crashAt {
+						return crash
+					}
+					return nil
+				},
+				release: func() error { return crash }}
+			if st, _ := f.job(dead, "old", batch).RefreshDue(t.Context()); st.Refreshed != int(crashAt-1) {
+				t.Fatalf("the dying run: %+v; want %d refreshed", st, crashAt-1)
+			}
+			next := f.job(f.db, "new", batch)
+			if st, err := next.RefreshDue(t.Context()); err != nil || st.Leased {
+				t.Fatalf("while the dead node's lease runs: %+v, %v; want no lease", st, err)
+			}
+			f.clk.advance(3 * time.Minute)
+			st, err := next.RefreshDue(t.Context())
+			if err != nil || !st.Leased || st.Refreshed != buyers-int(crashAt-1) {
+				t.Fatalf("the next run: %+v, %v; want the other %d", st, err, buyers-int(crashAt-1))
+			}
+			checkTagged(t, f, buyers)
+		})
+	}
+}
+
+// TestRefreshCancelled: a run stopped by its context (a shutdown) leaves
+// the rest for the next run, and releases its lease.
+func TestRefreshCancelled(t *testing.T) {
+	f := newFixture(t, 0)
+	seedDue(t, f, 120)
+	ctx, cancel := context.WithCancel(t.Context())
+	stop := &hookStore{Store: f.db, setTags: func(n int64) error {
+		if n == 70 {
+			cancel()
+		}
+		return nil
+	}}
+	st, err := f.job(stop, "a", 25).RefreshDue(ctx)
+	if !errors.Is(err, context.Canceled) || st.Refreshed < 69 || st.Refreshed >= 120 {
+		t.Fatalf("cancelled run: %+v, %v", st, err)
+	}
+	st, err = f.job(f.db, "b", 25).RefreshDue(t.Context())
+	if err != nil || !st.Leased || st.Refreshed+st.Skipped == 0 {
+		t.Fatalf("next run on another node at once: %+v, %v", st, err)
+	}
+	checkTagged(t, f, 120)
+}
+
+// TestRefreshOneNodeAtATime: while one node runs the job another does
+// nothing; a node that stalls past its lease loses it, stops at its next
+// batch, and the job goes on from what is still due.
+func TestRefreshOneNodeAtATime(t *testing.T) {
+	f := newFixture(t, 0)
+	seedDue(t, f, 100)
+	ctx := t.Context()
+	other := f.job(f.db, "b", 10)
+	var during commerce.RefreshStats
+	var duringErr error
+	first := &hookStore{Store: f.db, setTags: func(n int64) error {
+		switch n {
+		case 1:
+			during, duringErr = other.RefreshDue(ctx)
+		case 15:
+			f.clk.advance(3 * time.Minute) // node a stalls past its lease, node c takes it
+			if ok, err := f.db.LeaseTagRefresh(ctx, "c", 2*time.Minute); err != nil || !ok {
+				t.Errorf("node c: %v, %v", ok, err)
+			}
+		}
+		return nil
+	}}
+	st, err := f.job(first, "a", 10).RefreshDue(ctx)
+	if !errors.Is(err, commerce.ErrLeaseLost) || st.Refreshed != 20 {
+		t.Fatalf("node a: %+v, %v; want its two batches, then the lease lost", st, err)
+	}
+	if duringErr != nil || during.Leased || during.Refreshed != 0 {
+		t.Fatalf("node b while a ran: %+v, %v; want no lease", during, duringErr)
+	}
+	f.clk.advance(3 * time.Minute) // node c died holding the lease
+	st, err = other.RefreshDue(ctx)
+	if err != nil || !st.Leased || st.Refreshed != 80 {
+		t.Fatalf("node b after c's lease: %+v, %v; want the other 80", st, err)
+	}
+	checkTagged(t, f, 100)
+}
+
+// TestRefreshRacesIngest: data that arrives while the job computes a buyer
+// is not overwritten by the job's older computation.
+func TestRefreshRacesIngest(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := t.Context()
+	seedDue(t, f, 1)
+	raced := false
+	hook := &hookStore{Store: f.db}
+	hook.listOrder = func(ext string) {
+		if raced {
+			return
+		}
+		raced = true
+		// The shop pushes a big paid order while the job reads the buyer.
+		o := order("late", ext, model.OrderCompleted, day(0), 500000)
+		if _, err := f.svc.Ingest(ctx, f.a.ID, commerce.Batch{Entity: commerce.Orders, Records: raws(t, o)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := f.job(hook, "a", 10).RefreshDue(ctx)
+	if err != nil || st.Refreshed != 0 || st.Skipped != 1 {
+		t.Fatalf("the racing run: %+v, %v; want its computation dropped", st, err)
+	}
+	p, err := f.db.GetBuyerProfileByExternal(ctx, f.a.ID, "b00000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(p.Tags, commerce.TagHighValue) || !slices.Contains(p.Tags, commerce.TagReturning) {
+		t.Fatalf("tags %v: the late order is lost", p.Tags)
+	}
+	checkTagged(t, f, 1)
+}

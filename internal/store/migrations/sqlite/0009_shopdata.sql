@@ -1,0 +1,20 @@
+-- 0009 (shop data): buyer tags that age.
+--
+-- tags_due is when a buyer's tags may next change with no new data (a
+-- refund leaving its window, a buyer turning inactive): 0 for never, 1 for
+-- "now". tags_gen counts changes to what the tags are computed from (the
+-- buyer's data, the shop's rules and thresholds), so a computation from
+-- older data is never stored over a newer one. Every verified buyer starts
+-- due, so the refresh job computes their due time once.
+ALTER TABLE buyers ADD COLUMN tags_due BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE buyers ADD COLUMN tags_gen BIGINT NOT NULL DEFAULT 0;
+UPDATE buyers SET tags_due = 1 WHERE external_id <> '';
+CREATE INDEX buyers_tags_due ON buyers (tags_due, id) WHERE tags_due > 0;
+
+-- The lease of the tag refresh job: one node at a time runs it.
+CREATE TABLE tag_refresh (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    holder      TEXT   NOT NULL DEFAULT '',
+    lease_until BIGINT NOT NULL DEFAULT 0
+);
+INSERT INTO tag_refresh (id) VALUES (1);
