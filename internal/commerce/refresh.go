@@ -71,7 +71,18 @@ func (s *Service) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-s.kick:
 		}
+	}
+}
+
+// Kick wakes Run on this node for a run now (a change of a large shop's
+// rules marked its buyers due). Another node holding the lease makes it a
+// no-op; that node's run sees the buyers due.
+func (s *Service) Kick() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
 	}
 }
 

@@ -93,7 +93,22 @@ func seedDue(t testing.TB, f *fixture, n int) {
 // and due time computed from their data now, with no rules.
 func checkTagged(t *testing.T, f *fixture, want int) {
 	t.Helper()
+	checkTaggedWith(t, f, want, "", "")
+}
+
+// checkTaggedWith is checkTagged with one rule (its JSON and name) when
+// ruleText is not empty.
+func checkTaggedWith(t *testing.T, f *fixture, want int, ruleText, ruleName string) {
+	t.Helper()
 	ctx := t.Context()
+	var rules []commerce.NamedRule
+	if ruleText != "" {
+		r, err := commerce.ParseRule(ruleText)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules = append(rules, commerce.NamedRule{Name: ruleName, Rule: r})
+	}
 	now := f.clk.now()
 	seen := 0
 	page := store.Page{Limit: 1000}
@@ -107,8 +122,8 @@ func checkTagged(t *testing.T, f *fixture, want int) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tags := commerce.ComputeTags(facts, commerce.DefaultTagSettings(), nil, now)
-			due := commerce.NextTagChange(facts, commerce.DefaultTagSettings(), nil, now)
+			tags := commerce.ComputeTags(facts, commerce.DefaultTagSettings(), rules, now)
+			due := commerce.NextTagChange(facts, commerce.DefaultTagSettings(), rules, now)
 			if !slices.Equal(p.Tags, tags) {
 				t.Fatalf("buyer %s: tags %v, want %v", p.ExternalID, p.Tags, tags)
 			}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/xiaoer-cs/xiaoer/internal/model"
 )
 
 // Rule is a custom tag rule as an admin writes it, in JSON. A rule is either
@@ -121,7 +123,7 @@ type CompiledRule struct {
 }
 
 // ParseRule checks a rule's JSON text and compiles it. Errors are a
-// *RuleError (wrapping ErrBadRule) that names where the rule is wrong
+// *FieldError (wrapping ErrBadRule) that names where the rule is wrong
 // (rule.all[1].op, ...).
 func ParseRule(text string) (*CompiledRule, error) {
 	if len(text) > maxRuleBytes {
@@ -144,17 +146,19 @@ func ParseRule(text string) (*CompiledRule, error) {
 	return &CompiledRule{match: c.match, ages: c.ages}, nil
 }
 
-// RuleError is what is wrong with a rule and where: Field is the path to
-// the part at fault (rule.all[1].value) or name for the rule's name.
-type RuleError struct {
+// FieldError is bad input and where: Field is the path to the part at
+// fault (rule.all[1].value, name, inactive_days). It wraps ErrBadRule or
+// ErrBadSettings.
+type FieldError struct {
+	Err     error
 	Field   string
 	Problem string
 }
 
-func (e *RuleError) Error() string { return fmt.Sprintf("%v: %s: %s", ErrBadRule, e.Field, e.Problem) }
+func (e *FieldError) Error() string { return fmt.Sprintf("%v: %s: %s", e.Err, e.Field, e.Problem) }
 
-// Unwrap makes errors.Is(err, ErrBadRule) hold.
-func (e *RuleError) Unwrap() error { return ErrBadRule }
+// Unwrap makes errors.Is(err, ErrBadRule) (or ErrBadSettings) hold.
+func (e *FieldError) Unwrap() error { return e.Err }
 
 // cond is a compiled part of a rule: whether it matches, and when its
 // answer may change with no new data (nil when it never does).
@@ -183,7 +187,7 @@ func agesAll(cs []cond) ager {
 }
 
 func ruleErr(path, format string, args ...any) error {
-	return &RuleError{Field: path, Problem: fmt.Sprintf(format, args...)}
+	return &FieldError{Err: ErrBadRule, Field: path, Problem: fmt.Sprintf(format, args...)}
 }
 
 func compile(r *Rule, path string, depth int, conds *int) (cond, error) {
@@ -313,4 +317,32 @@ func compileText(r *Rule, path string, get func(*Facts) string) (matcher, error)
 		return func(c *evalCtx) bool { return want != "" && bytes.Contains([]byte(get(c.f)), []byte(want)) }, nil
 	}
 	return nil, ruleErr(path+".op", "operator %q is not one of = != in contains", r.Op)
+}
+
+// RuleField is a field a rule may test, as the console's editor offers it.
+type RuleField struct {
+	Name     string   `json:"name"`
+	Kind     string   `json:"kind"`             // text or number
+	Windowed bool     `json:"windowed"`         // takes a window of days
+	Values   []string `json:"values,omitempty"` // the values a text field may take, when only some
+}
+
+// ruleFieldOrder is the order the editor offers fields in: what a buyer
+// did, then how long ago, then what they hold, then who they are.
+var ruleFieldOrder = []string{"orders", "spend_fen", "refunds", "reviews", "bad_reviews", "days_since_last_order",
+	"days_since_last_active", "days_since_first_seen", "cart_items", "favourites", "coupons_unused", "level", "province", "city"}
+
+// RuleFields lists the fields a rule may test.
+func RuleFields() []RuleField {
+	out := make([]RuleField, 0, len(ruleFieldOrder))
+	for _, n := range ruleFieldOrder {
+		if nf, ok := numberFields[n]; ok {
+			out = append(out, RuleField{Name: n, Kind: "number", Windowed: nf.windowed})
+		} else if n == "level" {
+			out = append(out, RuleField{Name: n, Kind: "text", Values: []string{model.LevelNormal, model.LevelVIP1, model.LevelVIP2, model.LevelVIP3}})
+		} else {
+			out = append(out, RuleField{Name: n, Kind: "text"})
+		}
+	}
+	return out
 }

@@ -55,6 +55,13 @@ type Options struct {
 	// RefreshBatch is how many buyers Run refreshes between renewals of
 	// its lease (1-1000); DefaultRefreshBatch when 0.
 	RefreshBatch int
+	// SyncRetag is the most buyers a shop may have for a change of its tag
+	// rules or thresholds to retag them before returning; DefaultSyncRetag
+	// when 0.
+	SyncRetag int
+	// PreviewBuyers is the most buyers a rule preview evaluates;
+	// DefaultPreviewBuyers when 0.
+	PreviewBuyers int
 }
 
 // Service is the commerce domain over a store.
@@ -68,6 +75,9 @@ type Service struct {
 	singleNode bool
 	every      time.Duration
 	batch      int
+	kick       chan struct{} // wakes Run
+	syncRetag  int
+	preview    int
 }
 
 // New returns a Service.
@@ -93,8 +103,15 @@ func New(opts Options) *Service {
 	if opts.Node == "" {
 		opts.Node = "node"
 	}
+	if opts.SyncRetag <= 0 {
+		opts.SyncRetag = DefaultSyncRetag
+	}
+	if opts.PreviewBuyers <= 0 {
+		opts.PreviewBuyers = DefaultPreviewBuyers
+	}
 	return &Service{st: opts.Store, log: opts.Logger, now: opts.Now, maxBatch: opts.MaxBatch, window: opts.ReplayWindow,
-		node: opts.Node, singleNode: opts.SingleNode, every: opts.RefreshEvery, batch: opts.RefreshBatch}
+		node: opts.Node, singleNode: opts.SingleNode, every: opts.RefreshEvery, batch: opts.RefreshBatch,
+		kick: make(chan struct{}, 1), syncRetag: opts.SyncRetag, preview: opts.PreviewBuyers}
 }
 
 // MaxBatch is the most records a batch may hold.

@@ -145,19 +145,19 @@ func TestTagsKeptCurrent(t *testing.T) {
 	if got := tags(); !slices.Equal(got, []string{"returning", "high_value", "bad_review", "region:上海", "level:vip1"}) {
 		t.Errorf("after an order and a review: %v", got)
 	}
-	if _, err := f.svc.PutTagRule(ctx, f.a.ID, "大客户", `{"field":"spend_fen","op":">=","value":100000}`); err != nil {
+	if _, _, err := f.svc.PutTagRule(ctx, f.a.ID, "大客户", `{"field":"spend_fen","op":">=","value":100000}`); err != nil {
 		t.Fatal(err)
 	}
 	if got := tags(); !slices.Contains(got, "rule:大客户") {
 		t.Errorf("after the rule: %v", got)
 	}
-	if err := f.svc.DeleteTagRule(ctx, f.a.ID, "大客户"); err != nil {
+	if _, err := f.svc.DeleteTagRule(ctx, f.a.ID, "大客户"); err != nil {
 		t.Fatal(err)
 	}
 	if got := tags(); slices.Contains(got, "rule:大客户") {
 		t.Errorf("after deleting the rule: %v", got)
 	}
-	if _, err := f.svc.PutTagRule(ctx, f.a.ID, "坏", `{"field":"x"}`); !errors.Is(err, commerce.ErrBadRule) {
+	if _, _, err := f.svc.PutTagRule(ctx, f.a.ID, "坏", `{"field":"x"}`); !errors.Is(err, commerce.ErrBadRule) {
 		t.Errorf("a bad rule was saved: %v", err)
 	}
 }

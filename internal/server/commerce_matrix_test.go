@@ -60,6 +60,7 @@ func commerceAccessTable(t *testing.T) map[string]access {
 			req: func(m *matrix, _ caller, shop int64) matrixReq {
 				return matrixReq{path: shopURL(shop, "/tag-rules/"+m.f.unique("上海客")), body: rule}
 			}},
+		"POST /api/v1/shops/{shop}/tag-rules/preview": {who: member, ok: 200, allow: managers, req: inShop("/tag-rules/preview", rule)},
 		"DELETE /api/v1/shops/{shop}/tag-rules/{name}": {who: member, ok: 204, allow: managers, foreign: 404,
 			req: func(m *matrix, _ caller, shop int64) matrixReq {
 				name := m.f.unique("rule")

@@ -147,6 +147,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/shops/{shop}/export/{entity}", member, shopData, s.dataExport},
 		{"GET", "/api/v1/shops/{shop}/tag-rules", member, shopData, s.tagRuleList},
 		{"PUT", "/api/v1/shops/{shop}/tag-rules/{name}", member, shopData, s.tagRulePut},
+		{"POST", "/api/v1/shops/{shop}/tag-rules/preview", member, shopData, s.tagRulePreview},
 		{"DELETE", "/api/v1/shops/{shop}/tag-rules/{name}", member, shopData, s.tagRuleDelete},
 		{"GET", "/api/v1/shops/{shop}/tag-settings", member, shopData, s.tagSettingsGet},
 		{"PUT", "/api/v1/shops/{shop}/tag-settings", member, shopData, s.tagSettingsPut},

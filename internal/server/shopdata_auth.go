@@ -91,6 +91,14 @@ func shopDataError(err error) error {
 	if err == nil {
 		return nil
 	}
+	var fe *commerce.FieldError
+	if errors.As(err, &fe) {
+		code := "bad_rule"
+		if errors.Is(err, commerce.ErrBadSettings) {
+			code = "bad_settings"
+		}
+		return &Error{Status: http.StatusBadRequest, Code: code, Field: fe.Field, Message: fe.Problem, Cause: err}
+	}
 	codes := []struct {
 		target error
 		status int
@@ -108,6 +116,7 @@ func shopDataError(err error) error {
 		{commerce.ErrReplayed, http.StatusConflict, "replayed", ""},
 		{commerce.ErrBadRule, http.StatusBadRequest, "bad_rule", "rule"},
 		{commerce.ErrBadSettings, http.StatusBadRequest, "bad_settings", ""},
+		{commerce.ErrTooManyRules, http.StatusConflict, "too_many_rules", "name"},
 		{store.ErrEmptyID, http.StatusNotFound, "not_found", ""},
 	}
 	for _, c := range codes {

@@ -94,6 +94,15 @@ WHERE shop_id = $1 AND external_id <> '' AND id > $2 ORDER BY id LIMIT $3`, shop
 	return scanAll(rows, err, "list buyer profiles", func(r *sql.Rows) (model.BuyerProfile, error) { return scanProfile(r) })
 }
 
+// SampleBuyerProfiles pages through an even sample of the shop's verified
+// buyers in id order: those whose id is a multiple of every (all of them
+// when every is 1 or less).
+func (db *DB) SampleBuyerProfiles(ctx context.Context, shopID int64, every int, p Page) ([]model.BuyerProfile, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+profileColumns+` FROM buyers
+WHERE shop_id = $1 AND external_id <> '' AND id > $2 AND id % $3 = 0 ORDER BY id LIMIT $4`, shopID, p.After, max(every, 1), p.limit())
+	return scanAll(rows, err, "sample buyer profiles", func(r *sql.Rows) (model.BuyerProfile, error) { return scanProfile(r) })
+}
+
 // CountBuyerProfiles counts the shop's verified buyers.
 func (db *DB) CountBuyerProfiles(ctx context.Context, shopID int64) (int, error) {
 	var n int

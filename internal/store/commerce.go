@@ -34,6 +34,7 @@ type Commerce interface {
 	GetBuyerProfile(ctx context.Context, shopID, id int64) (model.BuyerProfile, error)
 	GetBuyerProfileByExternal(ctx context.Context, shopID int64, externalID string) (model.BuyerProfile, error)
 	ListBuyerProfiles(ctx context.Context, shopID int64, p Page) ([]model.BuyerProfile, error)
+	SampleBuyerProfiles(ctx context.Context, shopID int64, every int, p Page) ([]model.BuyerProfile, error)
 	CountBuyerProfiles(ctx context.Context, shopID int64) (int, error)
 	SetBuyerTags(ctx context.Context, shopID, id int64, t BuyerTags) error
 	ListDueBuyers(ctx context.Context, asof time.Time, after DueCursor, limit int) ([]model.BuyerProfile, error)

@@ -27,6 +27,7 @@ func testTagRefresh(t *testing.T, e *env) {
 		{"DueList", testTagDueList},
 		{"Lease", testTagLease},
 		{"LeaseRace", testTagLeaseRace},
+		{"Sample", testBuyerSample},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, e.in(t)) })
@@ -289,4 +290,47 @@ func testTagLeaseRace(t *testing.T, e *env) {
 		}
 	}
 	diff(t, "nodes holding the lease", 1, n)
+}
+
+// testBuyerSample: an even sample of a shop's verified buyers, paged.
+func testBuyerSample(t *testing.T, e *env) {
+	a := e.shop("sample-a")
+	e.buyer(a.ID, "visitor-s")
+	var many []model.BuyerProfile
+	for i := range 9 {
+		many = append(many, model.BuyerProfile{ExternalID: fmt.Sprint("s", i)})
+	}
+	_, err := e.s.UpsertBuyers(e.ctx, a.ID, many)
+	checkErr(t, "UpsertBuyers", err, nil)
+	for _, every := range []int{0, 1, 3} {
+		var ids []int64
+		page := store.Page{Limit: 2}
+		for {
+			ps, err := e.s.SampleBuyerProfiles(e.ctx, a.ID, every, page)
+			checkErr(t, "SampleBuyerProfiles", err, nil)
+			for _, p := range ps {
+				if p.ExternalID == "" || p.ShopID != a.ID || every > 1 && p.ID%int64(every) != 0 {
+					t.Errorf("every %d: sampled %+v", every, p)
+				}
+				ids = append(ids, p.ID)
+			}
+			if len(ps) < page.Limit {
+				break
+			}
+			page.After = ps[len(ps)-1].ID
+		}
+		want := 9
+		if every == 3 {
+			want = 0
+			all, _ := e.s.ListBuyerProfiles(e.ctx, a.ID, store.Page{})
+			for _, p := range all {
+				if p.ID%3 == 0 {
+					want++
+				}
+			}
+		}
+		if len(ids) != want || !slices.IsSorted(ids) {
+			t.Errorf("every %d: %v, want %d in id order", every, ids, want)
+		}
+	}
 }
