@@ -73,7 +73,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	engines := kb.NewEngines(db, log, nil)
 	broker.Subscribe(engines.Handle)
 	knowledge := kb.New(kb.Options{Store: db, Bus: broker, Engines: engines, Packs: packs, Logger: log})
-	data := commerce.New(commerce.Options{Store: db, Logger: log})
+	data := commerce.New(commerce.Options{Store: db, Logger: log, Node: node, SingleNode: cfg.NATSURL == ""})
 	// The router drains queues on this node's events and sweeps the timers
 	// (escalation, agent silence, idle close) from the store.
 	router := route.New(route.Options{Store: db, Chat: chats, Bus: broker, Logger: log, Node: node})
@@ -101,6 +101,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// holder of its lease in the database.
 	reports := stats.New(stats.Options{Store: db, KB: knowledge, Logger: log, Node: node, SingleNode: cfg.NATSURL == ""})
 	workers.Go(func() { reports.Run(botCtx) })
+	// Buyer tags that age (a refund leaving its window, a buyer turning
+	// inactive) are recomputed when due, on one node at a time.
+	workers.Go(func() { data.Run(botCtx) })
 	defer func() { stopBot(); workers.Wait() }()
 
 	reg := prometheus.NewRegistry()
