@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"regexp"
@@ -128,5 +129,86 @@ func TestUICatalogues(t *testing.T) {
 	}
 	for _, m := range missing {
 		t.Errorf("no catalogue text for %s", m)
+	}
+}
+
+// TestUIPageCatalogues: the catalogues of single pages (name.<lang>.json
+// beside the console's, e.g. admin/i18n/tags.zh-CN.json) have the same
+// keys in every language, and every key a page names in tt("..."),
+// st("...") or nt("...") exists in one of them or in the console's.
+func TestUIPageCatalogues(t *testing.T) {
+	keys := map[string]bool{}
+	pairs := map[string]map[string]map[string]string{} // page → lang → texts
+	err := fs.WalkDir(web.UI, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") || !strings.Contains(path, "/i18n/") {
+			return err
+		}
+		b, err := fs.ReadFile(web.UI, path)
+		if err != nil {
+			return err
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		for k := range m {
+			keys[k] = true
+		}
+		base := strings.TrimSuffix(path, ".json")
+		lang := base[strings.LastIndex(base, "/")+1:]
+		page := "console"
+		if i := strings.LastIndex(lang, "."); i >= 0 {
+			page, lang = base[:strings.LastIndex(base, "/")+1]+lang[:i], lang[i+1:]
+		}
+		if pairs[page] == nil {
+			pairs[page] = map[string]map[string]string{}
+		}
+		pairs[page][lang] = m
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for page, langs := range pairs {
+		if page == "console" {
+			continue // TestUICatalogues
+		}
+		zh, en := langs["zh-CN"], langs["en"]
+		if zh == nil || en == nil {
+			t.Errorf("%s: catalogues for %d languages, want zh-CN and en", page, len(langs))
+			continue
+		}
+		for k := range zh {
+			if _, ok := en[k]; !ok {
+				t.Errorf("%s.en lacks %q", page, k)
+			}
+		}
+		for k := range en {
+			if _, ok := zh[k]; !ok {
+				t.Errorf("%s.zh-CN lacks %q", page, k)
+			}
+		}
+	}
+	used := regexp.MustCompile(`\b(?:tt|st|nt)\("([a-z][\w.]*)"`)
+	err = fs.WalkDir(web.UI, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".js") {
+			return err
+		}
+		b, err := fs.ReadFile(web.UI, path)
+		if err != nil {
+			return err
+		}
+		for _, m := range used.FindAllStringSubmatch(string(b), -1) {
+			if !strings.HasSuffix(m[1], ".") && !keys[m[1]] {
+				t.Errorf("%s: no catalogue text for %s", path, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pairs) < 3 {
+		t.Errorf("found the catalogues of %d pages; the walk is broken", len(pairs))
 	}
 }

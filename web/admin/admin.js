@@ -12,6 +12,7 @@ import { pipelineForm, routingForm } from "./pipeline.js";
 import { members, roles, groups } from "./people.js";
 import { shopData, integration, system, audit } from "./shop.js";
 import { notifications } from "./notify.js";
+import { tagRules } from "./tags.js";
 import { stats } from "./stats.js";
 
 await load();
@@ -48,6 +49,7 @@ const sections = [
   ["roles", "a.g.people", "agents.manage", roles],
   ["groups", "a.g.people", "agents.manage", groups],
   ["data", "a.g.shop", "shopdata.manage", shopData],
+  ["tags", "a.g.shop", "shopdata.manage", tagRules],
   ["integration", "a.g.shop", "settings.manage", integration],
   ["notify", "a.g.shop", "settings.manage", notifications],
   ["stats", "a.g.report", "reports.read", stats],
