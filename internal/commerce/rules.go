@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/xiaoer-cs/xiaoer/internal/model"
@@ -240,6 +241,10 @@ func compile(r *Rule, path string, depth int, conds *int) (cond, error) {
 }
 
 func compileCondition(r *Rule, path string) (cond, error) {
+	if v := strings.TrimSpace(string(r.Value)); v == "" || v == "null" {
+		// JSON null would read as 0 or "": say it is missing instead.
+		return cond{}, ruleErr(path+".value", "is missing")
+	}
 	if get, ok := textFields[r.Field]; ok {
 		m, err := compileText(r, path, get)
 		return cond{match: m}, err

@@ -106,6 +106,8 @@ func TestParseRuleErrors(t *testing.T) {
 		{"window on text", `{"field":"city","op":"=","value":"x","days":3}`, "rule.days"},
 		{"window too long", `{"field":"orders","op":">","value":1,"days":99999}`, "rule.days"},
 		{"unknown level", `{"field":"level","op":"=","value":"gold"}`, "rule.value"},
+		{"no value", `{"field":"orders","op":">"}`, "rule.value: is missing"},
+		{"null value", `{"all":[{"field":"city","op":"=","value":null}]}`, "rule.all[0].value: is missing"},
 		{"too deep", `{"not":{"not":{"not":{"not":{"not":{"field":"city","op":"=","value":"x"}}}}}}`, "deeper"},
 	}
 	for _, tt := range tests {
