@@ -45,6 +45,11 @@ type Config struct {
 	PresenceLease time.Duration
 	// BotBacklog bounds the conversations waiting for the bot on a node.
 	BotBacklog int
+	// BuyerUploads, ShopUploads and ShopUploadMB bound the images buyers
+	// send in chats, an hour: one buyer, and a shop's buyers together.
+	BuyerUploads int
+	ShopUploads  int
+	ShopUploadMB int
 	// NotifyAllowPrivate are the private or loopback networks pushes and
 	// webhooks may reach; every other internal address is refused.
 	NotifyAllowPrivate []netip.Prefix
@@ -87,6 +92,9 @@ func fields() []field {
 		{"trust-proxy", "false", "take the client address from X-Forwarded-For (only behind your own proxy)", false, boolSetter(func(c *Config, b bool) { c.TrustProxy = b })},
 		{"shutdown-wait", "15s", "how long a graceful shutdown waits for writes and sockets", false, durationSetter(func(c *Config, d time.Duration) { c.ShutdownWait = d })},
 		{"bcrypt-cost", "12", "bcrypt cost for passwords (4-31)", false, intSetter(func(c *Config, n int) { c.BcryptCost = n })},
+		{"buyer-uploads", "20", "images one buyer may send in chats an hour", false, intSetter(func(c *Config, n int) { c.BuyerUploads = n })},
+		{"shop-uploads", "2000", "images the buyers of one shop may send in chats an hour, together", false, intSetter(func(c *Config, n int) { c.ShopUploads = n })},
+		{"shop-upload-mb", "2048", "megabytes of images the buyers of one shop may send in chats an hour, together", false, intSetter(func(c *Config, n int) { c.ShopUploadMB = n })},
 		{"nats-url", "", "NATS server (nats://host:4222) that carries events between the nodes of a deployment; empty for one node", true, func(c *Config, v string) error { c.NATSURL = v; return nil }},
 		{"presence-grace", "30s", "how long an agent whose last workbench socket closed stays online before going offline (a reconnect within it changes nothing)", false, durationSetter(func(c *Config, d time.Duration) { c.PresenceGrace = d })},
 		{"presence-lease", "30s", "how long a node's word that an agent is connected lasts unrenewed: a node that dies leaves its agents online at most this long", false, durationSetter(func(c *Config, d time.Duration) { c.PresenceLease = d })},
@@ -215,6 +223,15 @@ func (c *Config) Validate() error {
 	}
 	if c.FrameRate < 1 {
 		bad("frame-rate", "must be at least 1")
+	}
+	if c.BuyerUploads < 1 {
+		bad("buyer-uploads", "must be at least 1")
+	}
+	if c.ShopUploads < c.BuyerUploads {
+		bad("shop-uploads", "must be at least buyer-uploads (%d)", c.BuyerUploads)
+	}
+	if c.ShopUploadMB < 5 {
+		bad("shop-upload-mb", "must be at least 5 (one image)")
 	}
 	if c.ShutdownWait <= 0 {
 		bad("shutdown-wait", "must be positive")

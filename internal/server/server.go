@@ -52,6 +52,9 @@ type Options struct {
 	TrustProxy bool // read the client address from X-Forwarded-For
 	// UploadDir keeps the images sent in chats; empty turns uploads off.
 	UploadDir string
+	// UploadLimits bound the images buyers send; DefaultUploadLimits for
+	// each limit left 0.
+	UploadLimits UploadLimits
 	// BackupDir is where the system page lists and writes database
 	// copies; empty turns that off.
 	BackupDir string
@@ -108,6 +111,16 @@ func New(opts Options) *Server {
 	}
 	if opts.FrameRate <= 0 {
 		opts.FrameRate = 20
+	}
+	defaults := DefaultUploadLimits()
+	if opts.UploadLimits.BuyerUploads <= 0 {
+		opts.UploadLimits.BuyerUploads = defaults.BuyerUploads
+	}
+	if opts.UploadLimits.ShopUploads <= 0 {
+		opts.UploadLimits.ShopUploads = defaults.ShopUploads
+	}
+	if opts.UploadLimits.ShopBytes <= 0 {
+		opts.UploadLimits.ShopBytes = defaults.ShopBytes
 	}
 	s := &Server{opts: opts, store: opts.Store, chat: opts.Chat, kb: opts.KB, hub: opts.Hub, ids: opts.Identities, log: opts.Logger,
 		metrics: newMetrics(opts.Registry, opts.Hub, kbEngines(opts.KB)), now: opts.Now, draining: make(chan struct{})}

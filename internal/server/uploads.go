@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"time"
 
 	"github.com/xiaoer-cs/xiaoer/internal/auth"
 	"github.com/xiaoer-cs/xiaoer/internal/model"
@@ -24,14 +25,34 @@ var imageTypes = map[string]string{"image/png": ".png", "image/jpeg": ".jpg", "i
 // uploadName is the form of a stored upload's file name.
 var uploadName = regexp.MustCompile(`^[A-Za-z0-9_-]{20,64}\.(png|jpg|gif|webp)$`)
 
+// UploadLimits bound the images buyers send in chats, per hour, on every
+// node together (the counts are in the database). Agents are members of
+// the shop and are not limited.
+type UploadLimits struct {
+	BuyerUploads int   // images one buyer may send an hour
+	ShopUploads  int   // images the buyers of one shop may send an hour, together
+	ShopBytes    int64 // bytes of images the buyers of one shop may send an hour, together
+}
+
+// DefaultUploadLimits are the limits of a server given none: 20 images a
+// buyer, 2,000 images and 2 GiB a shop, an hour.
+func DefaultUploadLimits() UploadLimits {
+	return UploadLimits{BuyerUploads: 20, ShopUploads: 2000, ShopBytes: 2 << 30}
+}
+
+// uploadWindow is the window of the upload limits.
+const uploadWindow = time.Hour
+
 // uploadAgent stores an image an agent sends in a chat and answers its URL.
 func (s *Server) uploadAgent(w http.ResponseWriter, r *http.Request) error {
-	return s.storeUpload(w, r, stateOf(r).shop.ID)
+	return s.storeUpload(w, r, stateOf(r).shop.ID, nil)
 }
 
 // uploadBuyer stores an image a buyer sends from the widget. The buyer
 // proves who they are as in the socket's hello: the merchant's signature
 // (X-Buyer-Id, X-Buyer-Signature) or the visitor token (X-Visitor-Token).
+// The upload counts against the buyer's and the shop's limits: the image
+// before its body is read, its bytes once they are.
 func (s *Server) uploadBuyer(w http.ResponseWriter, r *http.Request) error {
 	shop, err := s.store.GetShopBySlug(r.Context(), r.PathValue("shop"))
 	if errors.Is(err, store.ErrNotFound) {
@@ -40,23 +61,55 @@ func (s *Server) uploadBuyer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !buyerIdentified(s.ids, shop, r) {
+	who, ok := buyerIdentified(s.ids, shop, r)
+	if !ok {
 		return errUnauthenticated
 	}
-	return s.storeUpload(w, r, shop.ID)
+	lim := s.opts.UploadLimits
+	quotas := []store.UploadQuota{
+		{Key: fmt.Sprintf("%s:%d:%s", who[:1], shop.ID, who[2:]), MaxUploads: int64(lim.BuyerUploads), MaxBytes: int64(lim.BuyerUploads) * maxUpload, Window: uploadWindow},
+		{Key: fmt.Sprintf("s:%d", shop.ID), MaxUploads: int64(lim.ShopUploads), MaxBytes: lim.ShopBytes, Window: uploadWindow},
+	}
+	if err := s.takeUpload(w, r, quotas, 1, 0); err != nil {
+		return err
+	}
+	return s.storeUpload(w, r, shop.ID, func(n int) error { return s.takeUpload(w, r, quotas, 0, int64(n)) })
 }
 
-func buyerIdentified(ids *auth.Identities, shop model.Shop, r *http.Request) bool {
-	if id := r.Header.Get("X-Buyer-Id"); id != "" {
-		return auth.CheckBuyerSignature(shop.IdentitySecret, id, r.Header.Get("X-Buyer-Signature")) == nil
+// takeUpload counts an upload against the quotas, or refuses it with 429
+// and when to try again.
+func (s *Server) takeUpload(w http.ResponseWriter, r *http.Request, quotas []store.UploadQuota, uploads, bytes int64) error {
+	refused, err := s.store.TakeUploadQuota(r.Context(), quotas, uploads, bytes)
+	if err != nil || refused.Index < 0 {
+		return err
 	}
-	_, err := ids.CheckVisitorToken(shop.ID, r.Header.Get("X-Visitor-Token"))
-	return err == nil
+	wait := max(refused.Until.Sub(s.now()), time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
+	mins := int(wait.Minutes()) + 1
+	lim := s.opts.UploadLimits
+	if refused.Index == 0 {
+		return &Error{Status: http.StatusTooManyRequests, Code: "buyer_upload_limit", Field: "buyer", Message: fmt.Sprintf(
+			"this buyer has sent the most images allowed in an hour (%d); try again in %d minutes", lim.BuyerUploads, mins)}
+	}
+	return &Error{Status: http.StatusTooManyRequests, Code: "shop_upload_limit", Field: "shop", Message: fmt.Sprintf(
+		"this shop's buyers have sent the most images allowed in an hour (%d images, %d MB); try again in %d minutes",
+		lim.ShopUploads, lim.ShopBytes>>20, mins)}
+}
+
+// buyerIdentified checks the buyer's identity headers and names the buyer:
+// "b:<shop's buyer id>" or "v:<visitor id>".
+func buyerIdentified(ids *auth.Identities, shop model.Shop, r *http.Request) (string, bool) {
+	if id := r.Header.Get("X-Buyer-Id"); id != "" {
+		return "b:" + id, auth.CheckBuyerSignature(shop.IdentitySecret, id, r.Header.Get("X-Buyer-Signature")) == nil
+	}
+	v, err := ids.CheckVisitorToken(shop.ID, r.Header.Get("X-Visitor-Token"))
+	return "v:" + v, err == nil
 }
 
 // storeUpload keeps the request body, when it is an image, under the
-// shop's upload folder with a random name.
-func (s *Server) storeUpload(w http.ResponseWriter, r *http.Request, shopID int64) error {
+// shop's upload folder with a random name. charge, when not nil, is told
+// the image's size before it is kept and may refuse it.
+func (s *Server) storeUpload(w http.ResponseWriter, r *http.Request, shopID int64, charge func(n int) error) error {
 	if s.opts.UploadDir == "" {
 		return &Error{Status: http.StatusServiceUnavailable, Code: "uploads_off", Message: "this server keeps no uploads"}
 	}
@@ -67,6 +120,11 @@ func (s *Server) storeUpload(w http.ResponseWriter, r *http.Request, shopID int6
 	ext, ok := imageTypes[http.DetectContentType(body)]
 	if !ok {
 		return badRequest("not_image", "", "send a PNG, JPEG, GIF or WebP image")
+	}
+	if charge != nil {
+		if err := charge(len(body)); err != nil {
+			return err
+		}
 	}
 	dir := filepath.Join(s.opts.UploadDir, strconv.FormatInt(shopID, 10))
 	if err := os.MkdirAll(dir, 0o750); err != nil {

@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/xiaoer-cs/xiaoer/internal/auth"
+	"github.com/xiaoer-cs/xiaoer/internal/model"
 )
 
 // pngBytes is a 1×1 PNG.
@@ -107,5 +109,68 @@ func TestUploads(t *testing.T) {
 		if resp, _ := env.anon().send("GET", path, "", nil); resp.StatusCode != 404 {
 			t.Errorf("GET %s: %d, want 404", path, resp.StatusCode)
 		}
+	}
+}
+
+// TestBuyerUploadLimits: a buyer may send so many images an hour, a shop's
+// buyers together so many images and bytes; past them the upload is
+// refused with a code saying whose limit, when to try again, and nothing
+// is kept.
+func TestBuyerUploadLimits(t *testing.T) {
+	env := newTestEnv(t)
+	alpha, beta := env.shops["alpha"], env.shops["beta"]
+	big := string(pngBytes) + strings.Repeat("x", 400<<10) // still a PNG, 400 KiB
+	// Every attempt counts as an image (even one that turns out not to be
+	// one, or too many bytes); a refused one counts for nobody.
+	env.srv.opts.UploadLimits = UploadLimits{BuyerUploads: 2, ShopUploads: 7, ShopBytes: 1 << 20}
+	visitor := func(shop model.Shop, id string) func(*http.Request) {
+		tok := env.srv.ids.VisitorToken(shop.ID, id)
+		return func(r *http.Request) { r.Header.Set("X-Visitor-Token", tok) }
+	}
+	verified := func(id string) func(*http.Request) {
+		sig := auth.BuyerSignature(alpha.IdentitySecret, id)
+		return func(r *http.Request) { r.Header.Set("X-Buyer-Id", id); r.Header.Set("X-Buyer-Signature", sig) }
+	}
+	steps := []struct {
+		name   string
+		slug   string
+		who    func(*http.Request)
+		body   string
+		status int
+		code   string
+	}{
+		{"a visitor's first", "alpha", visitor(alpha, "v1"), string(pngBytes), 201, ""},
+		{"a visitor's second", "alpha", visitor(alpha, "v1"), string(pngBytes), 201, ""},
+		{"a visitor's third", "alpha", visitor(alpha, "v1"), string(pngBytes), 429, "buyer_upload_limit"},
+		{"not an image is an attempt", "alpha", visitor(alpha, "v2"), "<html>", 400, "not_image"},
+		{"a verified buyer's first", "alpha", verified("b1"), big, 201, ""},
+		{"the same id as a visitor is another buyer", "alpha", visitor(alpha, "b1"), big, 201, ""},
+		{"over the shop's bytes", "alpha", verified("b2"), big, 429, "shop_upload_limit"},
+		{"a small one fits the bytes", "alpha", verified("b2"), string(pngBytes), 201, ""},
+		{"over the shop's images", "alpha", visitor(alpha, "v3"), string(pngBytes), 429, "shop_upload_limit"},
+		{"another shop", "beta", visitor(beta, "v1"), string(pngBytes), 201, ""},
+	}
+	for _, st := range steps {
+		resp, raw := env.anon().send("POST", "/chat/"+st.slug+"/uploads", st.body, st.who)
+		if resp.StatusCode != st.status {
+			t.Fatalf("%s: %d %s, want %d", st.name, resp.StatusCode, raw, st.status)
+		}
+		if st.code == "" {
+			continue
+		}
+		e := decodeError(t, raw)
+		if e.Code != st.code {
+			t.Fatalf("%s: code %q, want %q", st.name, e.Code, st.code)
+		}
+		if st.status == 429 {
+			wait, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+			if err != nil || wait < 1 || wait > 3600 || !strings.Contains(e.Message, "try again in") {
+				t.Errorf("%s: Retry-After %q, message %q", st.name, resp.Header.Get("Retry-After"), e.Message)
+			}
+		}
+	}
+	kept, err := os.ReadDir(filepath.Join(env.srv.opts.UploadDir, fmt.Sprint(alpha.ID)))
+	if err != nil || len(kept) != 5 {
+		t.Errorf("%d images kept in alpha's folder (%v), want the 5 accepted", len(kept), err)
 	}
 }

@@ -64,6 +64,7 @@ type Store interface {
 	LoginFailure(ctx context.Context, key string, window time.Duration, max int, lockFor time.Duration) (int, time.Time, error)
 	LoginLockedUntil(ctx context.Context, key string) (time.Time, error)
 	ClearLoginFailures(ctx context.Context, key string) error
+	TakeUploadQuota(ctx context.Context, qs []UploadQuota, uploads, bytes int64) (QuotaRefusal, error)
 	PruneLoginThrottle(ctx context.Context, window time.Duration) (int64, error)
 
 	GetSetting(ctx context.Context, key string) (string, error)

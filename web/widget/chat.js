@@ -20,6 +20,8 @@ const product = params.get("product") ? { id: params.get("product"), title: para
 const embedded = params.get("embed") === "1";
 const storeKey = `xiaoer.chat.${shop}.${buyer ? "b:" + buyer.id : "visitor"}`;
 const MAX_KEPT = 200;
+// MAX_IMAGE is the largest image the server takes (docs/api.md).
+const MAX_IMAGE = 5 << 20;
 
 const log = $("#log");
 const list = h("div", { class: "list" });
@@ -315,20 +317,32 @@ $("#image").addEventListener("change", async (ev) => {
   const file = ev.target.files[0];
   ev.target.value = "";
   if (!file) return;
+  if (file.size > MAX_IMAGE) {
+    sysLine(t("w.upload_too_large"));
+    return;
+  }
   try {
     post("image", await upload(file));
   } catch (e) {
-    sysLine(t("w.upload_failed"));
+    sysLine(e.text || t("w.upload_failed"));
   }
 });
 
+// upload sends an image and returns its URL; a refusal is an Error whose
+// text says why in the buyer's language.
 async function upload(file) {
   const headers = { "Content-Type": file.type };
   if (buyer) { headers["X-Buyer-Id"] = buyer.id; headers["X-Buyer-Signature"] = buyer.signature; }
   else headers["X-Visitor-Token"] = state.token;
   const res = await fetch(`/chat/${encodeURIComponent(shop)}/uploads`, { method: "POST", headers, body: file });
-  if (!res.ok) throw new Error("upload " + res.status);
-  return (await res.json()).url;
+  if (res.ok) return (await res.json()).url;
+  const err = new Error("upload " + res.status);
+  if (res.status === 413) err.text = t("w.upload_too_large");
+  if (res.status === 429) {
+    const mins = Math.max(1, Math.ceil(Number(res.headers.get("Retry-After") || 60) / 60));
+    err.text = t("w.upload_limit", { n: mins });
+  }
+  throw err;
 }
 
 live = new Live("/ws/buyer", { open: hello, frame: onFrame, state: setConn });

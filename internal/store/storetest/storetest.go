@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"AcceptInvitationOnce", testAcceptInvitationOnce},
 		{"LoginThrottle", testLoginThrottle},
 		{"LoginThrottleConcurrent", testLoginThrottleConcurrent},
+		{"UploadQuota", testUploadQuota},
 		{"Settings", testSettings},
 		{"Audit", testAudit},
 		{"Buyers", testBuyers},

@@ -1,5 +1,5 @@
 -- 0009 (shop data), PostgreSQL twin of migrations/sqlite/0009_shopdata.sql:
--- buyer tags that age.
+-- buyer tags that age, and buyer upload quotas.
 --
 -- tags_due is when a buyer's tags may next change with no new data (a
 -- refund leaving its window, a buyer turning inactive): 0 for never, 1 for
@@ -19,3 +19,14 @@ CREATE TABLE tag_refresh (
     lease_until BIGINT NOT NULL DEFAULT 0
 );
 INSERT INTO tag_refresh (id) VALUES (1);
+
+-- How much each buyer and each shop uploaded in the current window (images
+-- sent in chats), so limits hold across every node. A row is removed once
+-- its window has ended.
+CREATE TABLE upload_quota (
+    key        TEXT   PRIMARY KEY, -- b:<shop>:<buyer>, v:<shop>:<visitor>, s:<shop>
+    window_end BIGINT NOT NULL,
+    uploads    BIGINT NOT NULL,
+    bytes      BIGINT NOT NULL
+);
+CREATE INDEX upload_quota_end ON upload_quota (window_end);
