@@ -126,33 +126,59 @@ func (s *Service) RefreshDue(ctx context.Context) (RefreshStats, error) {
 	}
 }
 
-// refreshBatch recomputes a batch of due buyers, reading each shop's rules
-// after the batch's buyers (see retag.go).
+// refreshBatch recomputes a batch of due buyers, shop by shop, reading
+// each shop's rules after the batch's buyers (see retag.go). A shop's part
+// that fails as a whole (a buyer's data cannot be read) is done buyer by
+// buyer, so one bad buyer is logged and left due without holding up the
+// others.
 func (s *Service) refreshBatch(ctx context.Context, ps []model.BuyerProfile, st *RefreshStats) error {
-	shops := map[int64]shopTags{}
+	var shops []int64
+	byShop := map[int64][]model.BuyerProfile{}
+	for _, p := range ps {
+		if byShop[p.ShopID] == nil {
+			shops = append(shops, p.ShopID)
+		}
+		byShop[p.ShopID] = append(byShop[p.ShopID], p)
+	}
+	for _, shopID := range shops {
+		sc, err := s.tagContext(ctx, shopID)
+		if err != nil {
+			return fmt.Errorf("shop %d: %w", shopID, err)
+		}
+		done, stale, err := s.retagMany(ctx, shopID, byShop[shopID], sc)
+		if err == nil {
+			st.Refreshed += done
+			st.Skipped += len(stale) // changed meanwhile and due again: the next run
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.log.Warn("tag refresh: a batch failed, buyer by buyer", "shop", shopID, "err", err)
+		if err := s.refreshOneByOne(ctx, shopID, byShop[shopID], sc, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refreshOneByOne recomputes buyers of one shop one at a time.
+func (s *Service) refreshOneByOne(ctx context.Context, shopID int64, ps []model.BuyerProfile, sc shopTags, st *RefreshStats) error {
 	failures := 0
 	for _, p := range ps {
-		sc, ok := shops[p.ShopID]
-		if !ok {
-			var err error
-			if sc, err = s.tagContext(ctx, p.ShopID); err != nil {
-				return fmt.Errorf("shop %d: %w", p.ShopID, err)
-			}
-			shops[p.ShopID] = sc
-		}
-		err := s.retag(ctx, p.ShopID, p, sc)
+		err := s.retag(ctx, shopID, p, sc)
 		switch {
 		case err == nil:
 			st.Refreshed++
 			failures = 0
 		case errors.Is(err, store.ErrStale):
-			st.Skipped++ // changed meanwhile and due again: the next run
+			st.Skipped++
 		case ctx.Err() != nil:
 			return ctx.Err()
 		default:
 			st.Skipped++
 			failures++
-			s.log.Warn("tag refresh: buyer left due", "shop", p.ShopID, "buyer", p.ID, "err", err)
+			s.log.Warn("tag refresh: buyer left due", "shop", shopID, "buyer", p.ID, "err", err)
 			if failures >= maxFailures {
 				return fmt.Errorf("%d buyers in a row failed, the last: %w", failures, err)
 			}

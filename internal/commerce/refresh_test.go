@@ -18,20 +18,44 @@ import (
 // stop it (as a crash would) or to change data under it.
 type hookStore struct {
 	store.Store
-	setTags   func(n int64) error   // before the nth SetBuyerTags (from 1); an error is returned instead
-	release   func() error          // instead of ReleaseTagRefresh when set
-	listOrder func(buyerExt string) // after ListBuyerOrders has read
-	sets      atomic.Int64
+	// setTags is called before tags are stored with how many buyers'
+	// tags will have been stored counting these; an error is returned
+	// instead of storing them.
+	setTags  func(upto int64) error
+	release  func() error          // instead of ReleaseTagRefresh when set
+	readData func(buyerExt string) // after ListBuyersData has read, for each buyer
+	dataErr  error                 // from ListBuyersData instead of reading when set
+	badBuyer string                // ListBuyerOrders fails for this buyer
+	sets     atomic.Int64
+}
+
+func (h *hookStore) ListBuyerOrders(ctx context.Context, shopID int64, ext string, limit int) ([]model.Order, error) {
+	if ext == h.badBuyer {
+		return nil, errors.New("a row that cannot be read")
+	}
+	return h.Store.ListBuyerOrders(ctx, shopID, ext, limit)
 }
 
 func (h *hookStore) SetBuyerTags(ctx context.Context, shopID, id int64, t store.BuyerTags) error {
-	n := h.sets.Add(1)
-	if h.setTags != nil {
-		if err := h.setTags(n); err != nil {
-			return err
-		}
+	if err := h.hook(1); err != nil {
+		return err
 	}
 	return h.Store.SetBuyerTags(ctx, shopID, id, t)
+}
+
+func (h *hookStore) SetBuyersTags(ctx context.Context, shopID int64, ws []store.BuyerTagsWrite) ([]int64, error) {
+	if err := h.hook(len(ws)); err != nil {
+		return nil, err
+	}
+	return h.Store.SetBuyersTags(ctx, shopID, ws)
+}
+
+func (h *hookStore) hook(n int) error {
+	upto := h.sets.Add(int64(n))
+	if h.setTags != nil {
+		return h.setTags(upto)
+	}
+	return nil
 }
 
 func (h *hookStore) ReleaseTagRefresh(ctx context.Context, node string) error {
@@ -41,14 +65,19 @@ func (h *hookStore) ReleaseTagRefresh(ctx context.Context, node string) error {
 	return h.Store.ReleaseTagRefresh(ctx, node)
 }
 
-// ListBuyerOrders calls listOrder after reading: what it changes is not in
+// ListBuyersData calls readData after reading: what it changes is not in
 // the answer.
-func (h *hookStore) ListBuyerOrders(ctx context.Context, shopID int64, buyerExt string, limit int) ([]model.Order, error) {
-	os, err := h.Store.ListBuyerOrders(ctx, shopID, buyerExt, limit)
-	if h.listOrder != nil {
-		h.listOrder(buyerExt)
+func (h *hookStore) ListBuyersData(ctx context.Context, shopID int64, exts []string) (map[string]*store.BuyerData, error) {
+	if h.dataErr != nil {
+		return nil, h.dataErr
 	}
-	return os, err
+	data, err := h.Store.ListBuyersData(ctx, shopID, exts)
+	if h.readData != nil {
+		for _, ext := range exts {
+			h.readData(ext)
+		}
+	}
+	return data, err
 }
 
 // job is a refresh job on node over st.
@@ -188,26 +217,28 @@ func TestRefreshDueAgesTags(t *testing.T) {
 	checkTagged(t, f, 3)
 }
 
-// TestRefreshResumesAfterCrash: a run that dies after any number of
-// buyers, without releasing its lease, leaves the rest for the next run on
-// another node once the lease ends; every buyer ends with the right tags.
+// TestRefreshResumesAfterCrash: a run that dies at any point, without
+// releasing its lease, leaves the rest for the next run on another node
+// once the lease ends; every buyer ends with the right tags. A batch is
+// stored in one transaction: the one the crash falls in is not stored.
 func TestRefreshResumesAfterCrash(t *testing.T) {
 	const buyers, batch = 230, 50
-	for _, crashAt := range []int64{1, 2, 49, 50, 51, 100, 229, 230} {
-		t.Run(fmt.Sprint("after ", crashAt-1), func(t *testing.T) {
+	for _, crashAt := range []int64{1, 2, 49, 50, 51, 100, 101, 229, 230} {
+		t.Run(fmt.Sprint("at ", crashAt), func(t *testing.T) {
 			f := newFixture(t, 0)
 			seedDue(t, f, buyers)
 			crash := errors.New("power cut")
 			dead := &hookStore{Store: f.db,
-				setTags: func(n int64) error {
-					if n >= crashAt {
+				setTags: func(upto int64) error {
+					if upto >= crashAt {
 						return crash
 					}
 					return nil
 				},
 				release: func() error { return crash }}
-			if st, _ := f.job(dead, "old", batch).RefreshDue(t.Context()); st.Refreshed != int(crashAt-1) {
-				t.Fatalf("the dying run: %+v; want %d refreshed", st, crashAt-1)
+			stored := int((crashAt - 1) / batch * batch)
+			if st, _ := f.job(dead, "old", batch).RefreshDue(t.Context()); st.Refreshed != stored {
+				t.Fatalf("the dying run: %+v; want the %d of the batches before", st, stored)
 			}
 			next := f.job(f.db, "new", batch)
 			if st, err := next.RefreshDue(t.Context()); err != nil || st.Leased {
@@ -215,8 +246,8 @@ func TestRefreshResumesAfterCrash(t *testing.T) {
 			}
 			f.clk.advance(3 * time.Minute)
 			st, err := next.RefreshDue(t.Context())
-			if err != nil || !st.Leased || st.Refreshed != buyers-int(crashAt-1) {
-				t.Fatalf("the next run: %+v, %v; want the other %d", st, err, buyers-int(crashAt-1))
+			if err != nil || !st.Leased || st.Refreshed != buyers-stored {
+				t.Fatalf("the next run: %+v, %v; want the other %d", st, err, buyers-stored)
 			}
 			checkTagged(t, f, buyers)
 		})
@@ -229,15 +260,15 @@ func TestRefreshCancelled(t *testing.T) {
 	f := newFixture(t, 0)
 	seedDue(t, f, 120)
 	ctx, cancel := context.WithCancel(t.Context())
-	stop := &hookStore{Store: f.db, setTags: func(n int64) error {
-		if n == 70 {
+	stop := &hookStore{Store: f.db, setTags: func(upto int64) error {
+		if upto >= 70 {
 			cancel()
 		}
 		return nil
 	}}
 	st, err := f.job(stop, "a", 25).RefreshDue(ctx)
-	if !errors.Is(err, context.Canceled) || st.Refreshed < 69 || st.Refreshed >= 120 {
-		t.Fatalf("cancelled run: %+v, %v", st, err)
+	if !errors.Is(err, context.Canceled) || st.Refreshed != 50 {
+		t.Fatalf("cancelled run: %+v, %v; want the two batches before", st, err)
 	}
 	st, err = f.job(f.db, "b", 25).RefreshDue(t.Context())
 	if err != nil || !st.Leased || st.Refreshed+st.Skipped == 0 {
@@ -256,11 +287,11 @@ func TestRefreshOneNodeAtATime(t *testing.T) {
 	other := f.job(f.db, "b", 10)
 	var during commerce.RefreshStats
 	var duringErr error
-	first := &hookStore{Store: f.db, setTags: func(n int64) error {
-		switch n {
-		case 1:
+	first := &hookStore{Store: f.db, setTags: func(upto int64) error {
+		switch upto {
+		case 10:
 			during, duringErr = other.RefreshDue(ctx)
-		case 15:
+		case 20:
 			f.clk.advance(3 * time.Minute) // node a stalls past its lease, node c takes it
 			if ok, err := f.db.LeaseTagRefresh(ctx, "c", 2*time.Minute); err != nil || !ok {
 				t.Errorf("node c: %v, %v", ok, err)
@@ -291,7 +322,7 @@ func TestRefreshRacesIngest(t *testing.T) {
 	seedDue(t, f, 1)
 	raced := false
 	hook := &hookStore{Store: f.db}
-	hook.listOrder = func(ext string) {
+	hook.readData = func(ext string) {
 		if raced {
 			return
 		}
@@ -314,4 +345,24 @@ func TestRefreshRacesIngest(t *testing.T) {
 		t.Fatalf("tags %v: the late order is lost", p.Tags)
 	}
 	checkTagged(t, f, 1)
+}
+
+// TestRefreshBadBuyer: when a batch's data cannot be read, its buyers are
+// refreshed one by one, and the one whose data cannot be read is left due
+// (and logged) without holding up the others.
+func TestRefreshBadBuyer(t *testing.T) {
+	f := newFixture(t, 0)
+	seedDue(t, f, 40)
+	bad := &hookStore{Store: f.db, dataErr: errors.New("a row that cannot be read"), badBuyer: "b00007"}
+	st, err := f.job(bad, "a", 25).RefreshDue(t.Context())
+	if err != nil || st.Refreshed != 39 || st.Skipped != 1 {
+		t.Fatalf("%+v, %v; want 39 refreshed and the bad buyer left", st, err)
+	}
+	if n, err := f.db.CountDueBuyers(t.Context(), f.clk.now()); err != nil || n != 1 {
+		t.Fatalf("%d buyers due (%v), want the bad one", n, err)
+	}
+	if st, err := f.job(f.db, "a", 25).RefreshDue(t.Context()); err != nil || st.Refreshed != 1 {
+		t.Fatalf("once it can be read: %+v, %v", st, err)
+	}
+	checkTagged(t, f, 40)
 }

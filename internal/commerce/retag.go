@@ -103,6 +103,64 @@ func sameMilli(due, stored time.Time) bool {
 	return !stored.Before(due) && stored.Sub(due) < time.Millisecond
 }
 
+// factsOf loads what tags are computed from for buyers of one shop (at
+// most 1,000) at once; they are in the order of ps.
+func (s *Service) factsOf(ctx context.Context, shopID int64, ps []model.BuyerProfile) ([]Facts, error) {
+	exts := make([]string, 0, len(ps))
+	for _, p := range ps {
+		if p.ExternalID != "" {
+			exts = append(exts, p.ExternalID)
+		}
+	}
+	data, err := s.st.ListBuyersData(ctx, shopID, exts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Facts, len(ps))
+	for i, p := range ps {
+		out[i] = Facts{Profile: p}
+		if d := data[p.ExternalID]; d != nil && p.ExternalID != "" {
+			out[i].Orders, out[i].Reviews, out[i].Coupons, out[i].Cart, out[i].Favourites = d.Orders, d.Reviews, d.Coupons, d.Cart, d.Favourites
+		}
+	}
+	return out, nil
+}
+
+// retagMany is retag for buyers of one shop, read before sc, with their
+// data loaded and their tags stored in one go. It returns how many are
+// stored (or were right already) and the buyers changed meanwhile, which
+// are due again.
+func (s *Service) retagMany(ctx context.Context, shopID int64, ps []model.BuyerProfile, sc shopTags) (int, []model.BuyerProfile, error) {
+	facts, err := s.factsOf(ctx, shopID, ps)
+	if err != nil {
+		return 0, nil, err
+	}
+	now := s.now()
+	var ws []store.BuyerTagsWrite
+	byID := make(map[int64]model.BuyerProfile, len(ps))
+	for i, p := range ps {
+		tags := ComputeTags(facts[i], sc.set, sc.rules, now)
+		due := NextTagChange(facts[i], sc.set, sc.rules, now)
+		if slices.Equal(tags, p.Tags) && sameMilli(due, p.TagsDue) {
+			continue
+		}
+		ws = append(ws, store.BuyerTagsWrite{ID: p.ID, BuyerTags: store.BuyerTags{Tags: tags, Due: due, Gen: p.TagsGen}})
+		byID[p.ID] = p
+	}
+	if len(ws) == 0 {
+		return len(ps), nil, nil
+	}
+	staleIDs, err := s.st.SetBuyersTags(ctx, shopID, ws)
+	if err != nil {
+		return 0, nil, err
+	}
+	stale := make([]model.BuyerProfile, 0, len(staleIDs))
+	for _, id := range staleIDs {
+		stale = append(stale, byID[id])
+	}
+	return len(ps) - len(stale), stale, nil
+}
+
 // RefreshTags recomputes and stores the tags of the named buyers, after a
 // change to their data. A buyer changed again while this ran is computed
 // again, up to three times; after that the refresh job stores their tags.
@@ -125,24 +183,22 @@ func (s *Service) RefreshTags(ctx context.Context, shopID int64, buyerExts []str
 		if err != nil {
 			return err
 		}
-		var again []string
-		for _, p := range ps {
-			err := s.retag(ctx, shopID, p, sc)
-			if errors.Is(err, store.ErrStale) {
-				again = append(again, p.ExternalID)
-			} else if err != nil {
-				return err
-			}
+		_, stale, err := s.retagMany(ctx, shopID, ps, sc)
+		if err != nil {
+			return err
 		}
-		exts = again
+		exts = exts[:0]
+		for _, p := range stale {
+			exts = append(exts, p.ExternalID)
+		}
 	}
 	return nil
 }
 
 // RefreshAllTags recomputes every verified buyer's tags, after the shop's
 // rules or settings changed (the change marked them all due, so the
-// refresh job finishes what a cancelled call leaves). It returns how many
-// buyers it looked at.
+// refresh job finishes what a cancelled call leaves, and retags the
+// buyers changed meanwhile). It returns how many buyers it looked at.
 func (s *Service) RefreshAllTags(ctx context.Context, shopID int64) (int, error) {
 	n, page := 0, store.Page{Limit: 500}
 	for {
@@ -154,12 +210,10 @@ func (s *Service) RefreshAllTags(ctx context.Context, shopID int64) (int, error)
 		if err != nil {
 			return n, err
 		}
-		for _, p := range ps {
-			if err := s.retag(ctx, shopID, p, sc); err != nil && !errors.Is(err, store.ErrStale) {
-				return n, err
-			}
-			n++
+		if _, _, err := s.retagMany(ctx, shopID, ps, sc); err != nil {
+			return n, err
 		}
+		n += len(ps)
 		if len(ps) < page.Limit {
 			return n, nil
 		}

@@ -154,16 +154,17 @@ func (s *Service) PreviewRule(ctx context.Context, shopID int64, rule string) (R
 		if err != nil {
 			return out, err
 		}
-		for _, p := range ps[:min(len(ps), s.preview-out.Scanned)] {
-			f, err := s.Facts(ctx, shopID, p)
-			if err != nil {
-				return out, err
-			}
+		ps = ps[:min(len(ps), s.preview-out.Scanned)]
+		facts, err := s.factsOf(ctx, shopID, ps)
+		if err != nil {
+			return out, err
+		}
+		for i := range facts {
 			out.Scanned++
-			if c.match(&evalCtx{f: &f, now: now, set: TagSettingsView{BadRating: set.BadRating}}) {
+			if c.match(&evalCtx{f: &facts[i], now: now, set: TagSettingsView{BadRating: set.BadRating}}) {
 				out.Matched++
 				if len(out.Sample) < 10 {
-					out.Sample = append(out.Sample, p.ExternalID)
+					out.Sample = append(out.Sample, ps[i].ExternalID)
 				}
 			}
 		}

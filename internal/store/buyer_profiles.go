@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -130,42 +131,54 @@ type BuyerTags struct {
 // did not have before make a "buyer tagged" fact for the outbox, in the
 // same transaction.
 func (db *DB) SetBuyerTags(ctx context.Context, shopID, id int64, t BuyerTags) error {
-	text := ""
-	if len(t.Tags) > 0 {
-		b, _ := json.Marshal(t.Tags)
-		text = string(b)
+	err := db.tx(ctx, func(tx *sql.Tx) error { return setBuyerTags(ctx, db, tx, shopID, id, t) })
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("store: set buyer tags %d: %w", id, ErrNotFound)
 	}
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		var old string
-		var gen int64
-		err := tx.QueryRowContext(ctx, `SELECT tags, tags_gen FROM buyers WHERE shop_id = $1 AND id = $2`, shopID, id).Scan(&old, &gen)
-		if err != nil {
-			return notFound(err, "set buyer tags", id)
+	if err == ErrStale {
+		return fmt.Errorf("store: set buyer tags %d: computed from generation %d: %w", id, t.Gen, ErrStale)
+	}
+	if err != nil {
+		return fmt.Errorf("store: set buyer tags %d: %w", id, err)
+	}
+	return nil
+}
+
+// setBuyerTags is SetBuyerTags in tx; a stale generation is ErrStale
+// itself.
+func setBuyerTags(ctx context.Context, db *DB, tx *sql.Tx, shopID, id int64, t BuyerTags) error {
+	text := tagsText(t.Tags)
+	var old string
+	var gen int64
+	err := tx.QueryRowContext(ctx, `SELECT tags, tags_gen FROM buyers WHERE shop_id = $1 AND id = $2`, shopID, id).Scan(&old, &gen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if gen != t.Gen {
+		return ErrStale
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE buyers SET tags = $3, tags_due = $4 WHERE shop_id = $1 AND id = $2`,
+		shopID, id, text, dueMillis(t.Due)); err != nil {
+		return err
+	}
+	if old == text {
+		return nil
+	}
+	var before []string
+	if old != "" {
+		_ = json.Unmarshal([]byte(old), &before)
+	}
+	var added []string
+	for _, t := range t.Tags {
+		if !slices.Contains(before, t) {
+			added = append(added, t)
 		}
-		if gen != t.Gen {
-			return fmt.Errorf("store: set buyer tags %d: computed from generation %d, now %d: %w", id, t.Gen, gen, ErrStale)
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE buyers SET tags = $3, tags_due = $4 WHERE shop_id = $1 AND id = $2`,
-			shopID, id, text, dueMillis(t.Due))
-		if err != nil {
-			return fmt.Errorf("store: set buyer tags %d: %w", id, err)
-		}
-		if old == text {
-			return nil
-		}
-		var before []string
-		if old != "" {
-			_ = json.Unmarshal([]byte(old), &before)
-		}
-		var added []string
-		for _, t := range t.Tags {
-			if !slices.Contains(before, t) {
-				added = append(added, t)
-			}
-		}
-		if len(added) == 0 {
-			return nil
-		}
-		return db.addFact(ctx, tx, shopID, FactTagged, 0, FactData{BuyerID: id, TagsAdded: added, Tags: t.Tags})
-	})
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	return db.addFact(ctx, tx, shopID, FactTagged, 0, FactData{BuyerID: id, TagsAdded: added, Tags: t.Tags})
 }

@@ -37,6 +37,8 @@ type Commerce interface {
 	SampleBuyerProfiles(ctx context.Context, shopID int64, every int, p Page) ([]model.BuyerProfile, error)
 	CountBuyerProfiles(ctx context.Context, shopID int64) (int, error)
 	SetBuyerTags(ctx context.Context, shopID, id int64, t BuyerTags) error
+	SetBuyersTags(ctx context.Context, shopID int64, ws []BuyerTagsWrite) (stale []int64, err error)
+	ListBuyersData(ctx context.Context, shopID int64, buyerExts []string) (map[string]*BuyerData, error)
 	ListDueBuyers(ctx context.Context, asof time.Time, after DueCursor, limit int) ([]model.BuyerProfile, error)
 	CountDueBuyers(ctx context.Context, asof time.Time) (int, error)
 	LeaseTagRefresh(ctx context.Context, node string, d time.Duration) (bool, error)

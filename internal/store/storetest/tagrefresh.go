@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/xiaoer-cs/xiaoer/internal/model"
 	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
@@ -28,6 +29,7 @@ func testTagRefresh(t *testing.T, e *env) {
 		{"Lease", testTagLease},
 		{"LeaseRace", testTagLeaseRace},
 		{"Sample", testBuyerSample},
+		{"BuyersData", testBuyersData},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, e.in(t)) })
@@ -332,5 +334,81 @@ func testBuyerSample(t *testing.T, e *env) {
 		if len(ids) != want || !slices.IsSorted(ids) {
 			t.Errorf("every %d: %v, want %d in id order", every, ids, want)
 		}
+	}
+}
+
+// testBuyersData: what ListBuyersData loads for many buyers at once is
+// what the ListBuyer* methods give one at a time, limits included; and
+// SetBuyersTags stores the current computations and names the stale ones.
+func testBuyersData(t *testing.T, e *env) {
+	a, b := e.shop("data-a"), e.shop("data-b")
+	var orders []model.Order
+	var reviews []model.Review
+	for i := range 700 {
+		ext := []string{"u1", "u2"}[min(i%7, 1)]
+		orders = append(orders, model.Order{ExternalID: fmt.Sprint("O", i), BuyerID: ext, Status: model.OrderPaid, TotalFen: 100,
+			CreatedAt: ms(i % 50), PaidAt: ms(i%50 + 1), Items: []model.OrderItem{{ProductID: "P", Title: "T", Qty: 1, PriceFen: 100}}})
+		if i < 210 {
+			reviews = append(reviews, model.Review{ExternalID: fmt.Sprint("R", i), BuyerID: "u2", OrderID: "O1", Rating: 1 + i%5, CreatedAt: ms(i % 9)})
+		}
+	}
+	for lo := 0; lo < len(orders); lo += 300 {
+		_, err := e.s.UpsertOrders(e.ctx, a.ID, orders[lo:min(lo+300, len(orders))])
+		checkErr(t, "UpsertOrders", err, nil)
+	}
+	_, err := e.s.UpsertReviews(e.ctx, a.ID, reviews)
+	checkErr(t, "UpsertReviews", err, nil)
+	_, err = e.s.UpsertCoupons(e.ctx, a.ID, []model.Coupon{{ExternalID: "C1", BuyerID: "u1", Title: "券", AmountFen: 5, IssuedAt: ms(0)},
+		{ExternalID: "C2", BuyerID: "u1", Title: "券", AmountFen: 5, IssuedAt: ms(3), UsedAt: ms(4), OrderID: "O3"}})
+	checkErr(t, "UpsertCoupons", err, nil)
+	_, err = e.s.UpsertCartItems(e.ctx, a.ID, []model.CartItem{{BuyerID: "u1", ProductID: "P1", Qty: 1}, {BuyerID: "u1", ProductID: "P2", Qty: 2}})
+	checkErr(t, "UpsertCartItems", err, nil)
+	_, err = e.s.UpsertFavourites(e.ctx, a.ID, []model.Favourite{{BuyerID: "u2", ProductID: "P1"}})
+	checkErr(t, "UpsertFavourites", err, nil)
+	_, err = e.s.UpsertOrders(e.ctx, b.ID, orders[:3]) // the same buyer ids in another shop
+	checkErr(t, "UpsertOrders b", err, nil)
+	_, err = e.s.UpsertBuyers(e.ctx, a.ID, []model.BuyerProfile{{ExternalID: "u3"}})
+	checkErr(t, "UpsertBuyers", err, nil)
+
+	got, err := e.s.ListBuyersData(e.ctx, a.ID, []string{"u1", "u2", "u3", "nobody"})
+	checkErr(t, "ListBuyersData", err, nil)
+	for _, ext := range []string{"u1", "u2", "u3", "nobody"} {
+		var want store.BuyerData
+		want.Orders, err = e.s.ListBuyerOrders(e.ctx, a.ID, ext, 500)
+		checkErr(t, "ListBuyerOrders", err, nil)
+		want.Reviews, err = e.s.ListBuyerReviews(e.ctx, a.ID, ext)
+		checkErr(t, "ListBuyerReviews", err, nil)
+		want.Coupons, err = e.s.ListBuyerCoupons(e.ctx, a.ID, ext)
+		checkErr(t, "ListBuyerCoupons", err, nil)
+		cart, err := e.s.ListBuyerCart(e.ctx, a.ID, ext)
+		checkErr(t, "ListBuyerCart", err, nil)
+		favs, err := e.s.ListBuyerFavourites(e.ctx, a.ID, ext)
+		checkErr(t, "ListBuyerFavourites", err, nil)
+		want.Cart, want.Favourites = len(cart), len(favs)
+		if got[ext] == nil {
+			t.Fatalf("no data for %s", ext)
+		}
+		diff(t, "data of "+ext, want, *got[ext], cmpopts.EquateEmpty())
+	}
+	if n := len(got["u2"].Orders); n != 500 {
+		t.Errorf("u2 has %d orders loaded, want the newest 500", n)
+	}
+	_, err = e.s.ListBuyersData(e.ctx, a.ID, []string{"u1", ""})
+	checkErr(t, "an anonymous buyer's data", err, store.ErrEmptyID)
+
+	p1, p3 := e.profile(a.ID, "u1"), e.profile(a.ID, "u3")
+	_, err = e.s.UpsertBuyers(e.ctx, a.ID, []model.BuyerProfile{{ExternalID: "u3", City: "上海"}}) // u3 changes after the read
+	checkErr(t, "UpsertBuyers", err, nil)
+	stale, err := e.s.SetBuyersTags(e.ctx, a.ID, []store.BuyerTagsWrite{
+		{ID: p1.ID, BuyerTags: store.BuyerTags{Tags: []string{"returning"}, Due: ms(100), Gen: p1.TagsGen}},
+		{ID: p3.ID, BuyerTags: store.BuyerTags{Tags: []string{"new"}, Due: ms(100), Gen: p3.TagsGen}},
+	})
+	checkErr(t, "SetBuyersTags", err, nil)
+	diff(t, "stale", []int64{p3.ID}, stale)
+	if p := e.profile(a.ID, "u1"); !slices.Equal(p.Tags, []string{"returning"}) || !p.TagsDue.Equal(ms(100)) {
+		t.Errorf("u1: %v due %v", p.Tags, p.TagsDue)
+	}
+	if p := e.profile(a.ID, "u3"); len(p.Tags) != 0 || p.TagsDue.UnixMilli() != 1 {
+		t.Errorf("u3 (stale): %v due %v, want untouched and due", p.Tags, p.TagsDue)
 	}
 }
