@@ -366,3 +366,17 @@ func TestRefreshBadBuyer(t *testing.T) {
 	}
 	checkTagged(t, f, 40)
 }
+
+// TestIngestManyBuyers: a batch naming more buyers than are computed at
+// once (a file from the command line) tags every one of them.
+func TestIngestManyBuyers(t *testing.T) {
+	f := newFixture(t, 3000)
+	var recs []any
+	for i := range 1234 {
+		recs = append(recs, order(fmt.Sprint("O", i), fmt.Sprintf("b%05d", i), model.OrderCompleted, day(-i%30), 1000))
+	}
+	if _, err := f.svc.Ingest(t.Context(), f.a.ID, commerce.Batch{Entity: commerce.Orders, Records: raws(t, recs...)}); err != nil {
+		t.Fatal(err)
+	}
+	checkTagged(t, f, 1234)
+}

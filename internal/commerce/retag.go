@@ -162,11 +162,22 @@ func (s *Service) retagMany(ctx context.Context, shopID int64, ps []model.BuyerP
 }
 
 // RefreshTags recomputes and stores the tags of the named buyers, after a
-// change to their data. A buyer changed again while this ran is computed
-// again, up to three times; after that the refresh job stores their tags.
+// change to their data, 500 at a time. A buyer changed again while this
+// ran is computed again, up to three times; after that the refresh job
+// stores their tags.
 func (s *Service) RefreshTags(ctx context.Context, shopID int64, buyerExts []string) error {
-	slices.Sort(buyerExts)
-	exts := slices.Compact(buyerExts)
+	exts := slices.Compact(slices.Sorted(slices.Values(buyerExts)))
+	for len(exts) > 0 {
+		n := min(len(exts), 500)
+		if err := s.refreshSome(ctx, shopID, exts[:n]); err != nil {
+			return err
+		}
+		exts = exts[n:]
+	}
+	return nil
+}
+
+func (s *Service) refreshSome(ctx context.Context, shopID int64, exts []string) error {
 	for range 3 {
 		if len(exts) == 0 {
 			return nil
@@ -187,7 +198,7 @@ func (s *Service) RefreshTags(ctx context.Context, shopID int64, buyerExts []str
 		if err != nil {
 			return err
 		}
-		exts = exts[:0]
+		exts = make([]string, 0, len(stale))
 		for _, p := range stale {
 			exts = append(exts, p.ExternalID)
 		}
