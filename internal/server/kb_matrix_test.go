@@ -13,9 +13,10 @@ import (
 )
 
 // readOnlyPosts are state-changing by method only: they store nothing the
-// CSRF test's snapshot sees (an upload is a file, not a row), so it cannot
-// see a change after them.
-var readOnlyPosts = map[string]bool{"POST /api/v1/shops/{shop}/kb/test": true, "POST /api/v1/shops/{shop}/uploads": true}
+// CSRF test's snapshot sees (an upload is a file, not a row; a rule
+// preview saves nothing), so it cannot see a change after them.
+var readOnlyPosts = map[string]bool{"POST /api/v1/shops/{shop}/kb/test": true, "POST /api/v1/shops/{shop}/uploads": true,
+	"POST /api/v1/shops/{shop}/tag-rules/preview": true}
 
 var (
 	kbManagers  = []string{auth.RoleSupervisor, auth.RoleAdmin, auth.RoleOwner}
