@@ -134,8 +134,19 @@ func (w *world) open(visitor string) model.Conversation {
 // say posts a buyer message in c.
 func (w *world) say(c model.Conversation, clientID, text string) model.Message {
 	w.t.Helper()
+	return w.post(c, clientID, model.KindText, text)
+}
+
+// show posts a buyer's image (its upload URL) in c.
+func (w *world) show(c model.Conversation, clientID, url string) model.Message {
+	w.t.Helper()
+	return w.post(c, clientID, model.KindImage, url)
+}
+
+func (w *world) post(c model.Conversation, clientID string, kind model.MessageKind, body string) model.Message {
+	w.t.Helper()
 	m, _, err := w.chat.Post(context.Background(), chat.Post{ShopID: c.ShopID, ConversationID: c.ID, Sender: model.SenderBuyer,
-		SenderID: c.BuyerID, ClientID: clientID, Body: text})
+		SenderID: c.BuyerID, ClientID: clientID, Kind: kind, Body: body})
 	if err != nil {
 		w.t.Fatal(err)
 	}

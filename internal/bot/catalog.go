@@ -29,6 +29,8 @@ var catalogue = map[string]entry{
 		"en": "Sorry, nobody from our team is online right now. Leave your question and contact details here and we'll reply as soon as we're back."}, nil},
 	"handoff.busy": {Texts{"zh-CN": "现在咨询的人有点多，已为您转接人工客服排队，客服会尽快回复您，请稍候～",
 		"en": "We're very busy right now, so you're in the queue for a person. Someone will reply as soon as they can."}, nil},
+	"media.received": {Texts{"zh-CN": "收到您的图片啦～请用文字简单描述一下您的问题，或回复「转人工」让客服为您查看。",
+		"en": "Got your picture! Please tell me in a few words what you need, or say \"human\" and one of our team will take a look."}, nil},
 	"return.bot": {Texts{"zh-CN": "客服暂时离开了，小二继续为您服务～有问题可以直接问我，也可以发送「转人工」。",
 		"en": "Our agent stepped away, so I'm back to help. Ask me anything, or say \"human\" to wait for a person."}, nil},
 	"rating.invite": {Texts{"zh-CN": "本次服务已结束，请为我们的服务打分（1-5 星），也欢迎留下您的建议～",

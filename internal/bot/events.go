@@ -7,7 +7,6 @@ import (
 	"github.com/xiaoer-cs/xiaoer/internal/chat"
 	"github.com/xiaoer-cs/xiaoer/internal/kb"
 	"github.com/xiaoer-cs/xiaoer/internal/model"
-	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
 
 // inviteMeta is the Meta of the rating invitation: the widget shows stars
@@ -59,8 +58,9 @@ func (b *Bot) sayReturned(ctx context.Context, j job) {
 
 // speakable reads what the bot needs to say something in a conversation
 // outside a buyer message, and whether it may: the bot is on and in auto
-// mode. lang is the language of the buyer's latest message ("" when they
-// wrote nothing; the shop's language for greetings).
+// mode. lang is the language of the buyer's latest text message (images
+// do not count), the shop's when none shows one; "" when they wrote
+// nothing, except for greetings.
 func (b *Bot) speakable(ctx context.Context, j job) (model.Conversation, Config, string, bool) {
 	c, err := b.st.GetConversation(ctx, j.shopID, j.conversationID)
 	if err != nil {
@@ -75,21 +75,9 @@ func (b *Bot) speakable(ctx context.Context, j job) (model.Conversation, Config,
 		b.log.Error("bot: config", "shop", j.shopID, "err", err)
 		return c, cfg, "", false
 	}
-	shopLang := b.shopLang(ctx, j.shopID)
-	lang := ""
-	ms, err := b.st.ListMessages(ctx, store.MessageQuery{ShopID: c.ShopID, ConversationID: c.ID, Newest: true, Limit: 50})
-	if err == nil {
-		// The language of the buyer's latest message: ms is in sequence
-		// order, so walk it from the end.
-		for i := len(ms) - 1; i >= 0; i-- {
-			if ms[i].Sender == model.SenderBuyer {
-				lang = kb.DetectLang(ms[i].Body, shopLang)
-				break
-			}
-		}
-	}
-	if j.kind == jobOpened && lang == "" {
-		lang = shopLang
+	lang, wrote := b.buyerLang(ctx, c, 0)
+	if lang == "" && (wrote || j.kind == jobOpened) {
+		lang = b.shopLang(ctx, j.shopID)
 	}
 	return c, cfg, lang, true
 }

@@ -109,8 +109,8 @@ func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
 // buyer's intent, with its reason and priority, and tries to assign it at
 // once. Unless silent, the buyer hears who serves them, their place in the
 // queue, or (nobody on duty) that they can leave a message, and the shop is
-// notified. It reports whether the conversation was handed over.
-func (t *turn) handOff(reason string, silent bool) bool {
+// notified; step explains that message. It reports whether the conversation was handed over.
+func (t *turn) handOff(step, reason string, silent bool) bool {
 	ctx, b := t.ctx, t.b
 	rcfg, err := b.route.Config(ctx, t.shop.ID)
 	if err != nil {
@@ -145,7 +145,7 @@ func (t *turn) handOff(reason string, silent bool) bool {
 	if silent {
 		return true
 	}
-	r := &reply{step: "handoff", handoff: reason}
+	r := &reply{step: step, handoff: reason}
 	switch {
 	case c.Owner == model.OwnerAgent:
 		r.detail, r.body = "handoff.assigned", t.cfg.render("handoff.assigned", t.lang, map[string]string{"agent": b.route.AgentName(ctx, c.ShopID, c.AgentID)})

@@ -64,12 +64,12 @@ func (b *Bot) overload(ctx context.Context, j job) {
 	b.saveContext(ctx, t.conv.ShopID, t.conv.ID, t.cc)
 }
 
-// messageLang is the language of the buyer's newest message, which the
-// overflow lane does not keep.
+// messageLang is the language of the buyer's newest text message (the
+// overflow lane does not keep the text), else the shop's. An image says
+// nothing of the buyer's language.
 func (b *Bot) messageLang(ctx context.Context, t *turn) string {
-	ms, err := b.st.ListMessages(ctx, store.MessageQuery{ShopID: t.conv.ShopID, ConversationID: t.conv.ID, BeforeSeq: t.msg.Seq + 1, Limit: 1})
-	if err != nil || len(ms) == 0 {
-		return kb.DetectLang("", t.shop.Language)
+	if lang, _ := b.buyerLang(ctx, t.conv, t.msg.Seq+1); lang != "" {
+		return lang
 	}
-	return kb.DetectLang(ms[0].Body, t.shop.Language)
+	return kb.DetectLang("", t.shop.Language)
 }

@@ -33,9 +33,13 @@ type turn struct {
 	now    time.Time
 	posts  int     // messages sent for this buyer message
 	level  *string // the buyer's member level, read once when needed
-	// burst is the text of each buyer message answered together, oldest
-	// first, when there are several (msg.Body then joins them).
+	// burst is the text of each buyer text message answered together,
+	// oldest first, when there are several (msg.Body then joins them);
+	// read counts every buyer message of the burst, images included.
 	burst []string
+	read  int
+	// media: the turn has no words to read, only images (see media.go).
+	media bool
 }
 
 // reply is what a step decided: a message to send (body empty: none) and,
@@ -68,10 +72,21 @@ func (b *Bot) newTurn(ctx context.Context, j job) (*turn, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.media = !model.MessageKind(t.msg.Kind).IsText()
 	if j.burst > 1 {
-		if t.burst = b.burstTexts(ctx, t.conv, j); len(t.burst) > 1 {
-			t.msg.Body = joinBurst(t.burst, b.chat.MaxMessage())
+		// Only text is read: a burst of text and images answers the text.
+		texts, read := b.burstTexts(ctx, t.conv, j)
+		if len(texts) > 0 {
+			t.msg.Body, t.msg.Kind, t.media = joinBurst(texts, b.chat.MaxMessage()), string(model.KindText), false
 		}
+		if len(texts) > 1 {
+			t.burst = texts
+		}
+		t.read = read
+	}
+	if t.media {
+		t.lang = t.mediaLang()
+		return t, nil
 	}
 	t.m = t.se.Match(t.msg.Body, b.history(ctx, t.conv, j.first()), t.now, t.shop.Language)
 	t.lang, t.folded = t.m.Lang, foldText(t.msg.Body)
@@ -84,22 +99,30 @@ func (b *Bot) newTurn(ctx context.Context, j job) (*turn, error) {
 	return t, nil
 }
 
-// burstTexts reads the buyer messages a job holds, oldest first: the
-// newest maxBurst of them.
-func (b *Bot) burstTexts(ctx context.Context, c model.Conversation, j job) []string {
+// burstTexts reads the buyer messages a job holds, the newest maxBurst of
+// them: the bodies of the text messages, oldest first, and how many
+// messages were read (images count, but have no text).
+func (b *Bot) burstTexts(ctx context.Context, c model.Conversation, j job) ([]string, int) {
 	ms, err := b.st.ListMessages(ctx, store.MessageQuery{ShopID: c.ShopID, ConversationID: c.ID, BeforeSeq: j.msg.Seq + 1,
 		Limit: 3 * maxBurst})
 	if err != nil {
 		b.log.Warn("bot: read a burst", "conversation", c.ID, "err", err)
-		return nil
+		return nil, 0
 	}
-	var out []string
+	var burst []model.Message
 	for _, m := range ms { // oldest first
 		if m.Sender == model.SenderBuyer && m.Seq >= j.first() {
-			out = append(out, m.Body)
+			burst = append(burst, m)
 		}
 	}
-	return out[max(len(out)-maxBurst, 0):]
+	burst = burst[max(len(burst)-maxBurst, 0):]
+	var texts []string
+	for _, m := range burst {
+		if m.Kind.IsText() {
+			texts = append(texts, m.Body)
+		}
+	}
+	return texts, len(burst)
 }
 
 // joinBurst is the text of several buyer messages read as one: joined by
@@ -156,7 +179,7 @@ func hasWords(s string) bool {
 	return false
 }
 
-// history is the buyer's messages before seq, oldest first.
+// history is the buyer's text messages before seq, oldest first.
 func (b *Bot) history(ctx context.Context, c model.Conversation, seq int64) []string {
 	ms, err := b.st.ListMessages(ctx, store.MessageQuery{ShopID: c.ShopID, ConversationID: c.ID, Newest: true, Limit: 3 * historyMessages})
 	if err != nil {
@@ -166,7 +189,7 @@ func (b *Bot) history(ctx context.Context, c model.Conversation, seq int64) []st
 	// pick around so the result reads oldest first.
 	var out []string
 	for i := len(ms) - 1; i >= 0 && len(out) < historyMessages; i-- {
-		if m := ms[i]; m.Sender == model.SenderBuyer && m.Seq < seq {
+		if m := ms[i]; m.Sender == model.SenderBuyer && m.Seq < seq && m.Kind.IsText() {
 			out = append(out, m.Body)
 		}
 	}
@@ -178,6 +201,10 @@ func (b *Bot) history(ctx context.Context, c model.Conversation, seq int64) []st
 // gives.
 func (t *turn) run() {
 	t.offHoursNotice()
+	if t.media {
+		t.send(t.mediaReply())
+		return
+	}
 	steps := []func() *reply{t.rule, t.pending, t.handoffTrigger, t.live, t.faqAnswer, t.smallTalk, t.choices, t.fallback}
 	for _, step := range steps {
 		if r := step(); r != nil {
@@ -190,15 +217,16 @@ func (t *turn) run() {
 	}
 }
 
-// vagueIntent says nothing of what the buyer needs: chatter, or asking for
-// a person.
-func vagueIntent(id, category string) bool { return category == "chat" || id == "human" }
+// vagueIntent says nothing of what the buyer needs: no intent (an image),
+// chatter, or asking for a person.
+func vagueIntent(id, category string) bool { return id == "" || category == "chat" || id == "human" }
 
 // send posts a reply with its explanation, keeps the miss counter and
-// hands over when the reply says so.
+// hands over when the reply says so. An image neither counts as a miss
+// nor clears the count: it answered no question.
 func (t *turn) send(r *reply) {
 	switch r.step {
-	case "fallback", "choices":
+	case "fallback", "choices", stepMedia:
 	default:
 		t.cc.Misses = 0
 	}
@@ -206,7 +234,13 @@ func (t *turn) send(r *reply) {
 		t.post(r)
 	}
 	if r.handoff != "" {
-		t.handOff(r.handoff, false)
+		// A handover for an image is explained as media: the engine read
+		// nothing, so the statistics count no turn of it.
+		step := "handoff"
+		if r.step == stepMedia {
+			step = stepMedia
+		}
+		t.handOff(step, r.handoff, false)
 	}
 }
 
@@ -216,8 +250,8 @@ func (t *turn) send(r *reply) {
 func (t *turn) post(r *reply) {
 	ex := explain(r.step, t.m)
 	ex.Detail, ex.Handoff, ex.Order, ex.Product = r.detail, r.handoff, r.order, r.product
-	if len(t.burst) > 1 {
-		ex.Messages = len(t.burst)
+	if t.read > 1 {
+		ex.Messages = t.read
 	}
 	meta := replyMeta{FAQID: r.faqID, Choices: r.choices, Cards: r.cards, Answer: r.answer, Explain: ex}
 	clientID := "bot-" + strconv.FormatInt(t.msg.ID, 10)
@@ -309,6 +343,9 @@ func (t *turn) fallback() *reply {
 // live answer from the shop's data when there is one (asked with a copy of
 // the context, so nothing the bot remembers changes), then the FAQs.
 func (t *turn) suggestions() []Suggestion {
+	if t.media {
+		return nil // nothing to suggest for an image: the agent looks at it
+	}
 	out := Suggestions(t.m)
 	saved := *t.cc
 	r := t.live()

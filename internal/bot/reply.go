@@ -18,8 +18,9 @@ import (
 type Explanation struct {
 	// Step is the pipeline step that answered: welcome, off_hours, rule,
 	// pending, handoff, live, faq, smalltalk, choices, fallback, return,
-	// overload (the backlog was full: handed to people unread), or assist
-	// when nothing was said.
+	// overload (the backlog was full: handed to people unread), media (an
+	// image: acknowledged, or handed over as after-sales evidence), or
+	// assist when nothing was said.
 	Step string `json:"step"`
 	// Detail names what the step used: the rule, the catalogue key.
 	Detail string `json:"detail,omitempty"`
@@ -94,11 +95,11 @@ func (b *Bot) answer(ctx context.Context, j job) {
 	case t.conv.Owner != model.OwnerBot:
 		return
 	case !t.se.Settings.Enabled:
-		t.handOff("bot_off", true)
+		t.handOff("handoff", "bot_off", true)
 	case t.se.Settings.Mode == kb.ModeAssist:
 		// RetailBot's ASSIST mode: nothing to the buyer, a human answers
 		// with the bot's suggestions.
-		if t.handOff("assist_mode", true) {
+		if t.handOff("handoff", "assist_mode", true) {
 			b.suggest(ctx, t)
 		}
 	default:

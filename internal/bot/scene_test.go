@@ -251,10 +251,22 @@ func (s *scene) conversation(who string) model.Conversation {
 // say posts a buyer message and lets the bot and router work.
 func (s *scene) say(who, text string) model.Conversation {
 	s.t.Helper()
+	return s.post(who, model.KindText, text)
+}
+
+// show posts a buyer's image (its upload URL) and lets the bot and router
+// work.
+func (s *scene) show(who, url string) model.Conversation {
+	s.t.Helper()
+	return s.post(who, model.KindImage, url)
+}
+
+func (s *scene) post(who string, kind model.MessageKind, body string) model.Conversation {
+	s.t.Helper()
 	c := s.conversation(who)
 	id := fmt.Sprintf("m%d", c.LastSeq+1)
 	if _, _, err := s.chat.Post(s.ctx, chat.Post{ShopID: s.shop.ID, ConversationID: c.ID, Sender: model.SenderBuyer, SenderID: c.BuyerID,
-		ClientID: id, Body: text}); err != nil {
+		ClientID: id, Kind: kind, Body: body}); err != nil {
 		s.t.Fatal(err)
 	}
 	s.pump()

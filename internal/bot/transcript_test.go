@@ -20,6 +20,7 @@ type line struct {
 	product string // the widget shows this product first
 	do      func(s *scene, c model.Conversation)
 	says    string
+	image   string // the buyer sends an image: its upload URL
 	// replies are the new bot and system messages, as stepOf names them
 	// ("faq", "live/order.logistics", "handoff/handoff.queued", "rating");
 	// nil does not check, none wants none.
@@ -53,7 +54,7 @@ func runTranscripts(t *testing.T, ts []transcript) {
 				s.pump()
 			}
 			for i, l := range tr.lines {
-				t.Run(fmt.Sprintf("%d %s", i+1, l.says), func(t *testing.T) { s.t = t; s.play(tr.buyer, l) })
+				t.Run(fmt.Sprintf("%d %s", i+1, l.says+l.image), func(t *testing.T) { s.t = t; s.play(tr.buyer, l) })
 				if t.Failed() {
 					return
 				}
@@ -99,6 +100,9 @@ func (s *scene) play(buyer string, l line) {
 	}
 	if l.says != "" {
 		s.say(who, l.says)
+	}
+	if l.image != "" {
+		s.show(who, l.image)
 	}
 	c, _ := s.latest(who)
 	if c.ID != before.ID {

@@ -140,6 +140,11 @@ const (
 	KindEvent   MessageKind = "event"
 )
 
+// IsText reports whether a message is words to read: text, or a message
+// stored without a kind. Buyers also send images, whose body is the
+// upload's URL and no words of theirs.
+func (k MessageKind) IsText() bool { return k == "" || k == KindText }
+
 // Message is one stored message. Seq orders messages within a conversation
 // and has no gaps: 1, 2, 3...
 type Message struct {
