@@ -9,8 +9,9 @@ import (
 )
 
 // conversationSuggestions returns the bot's suggested replies to the latest
-// buyer message, for an agent opening a conversation: the answer from the
-// shop's data first, then the FAQs.
+// buyer text message, for an agent opening a conversation: the answer from
+// the shop's data first, then the FAQs. An image after a question leaves
+// the question's suggestions: there is nothing to suggest for an image.
 func (s *Server) conversationSuggestions(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.visibleConversation(r)
 	if err != nil {
@@ -22,7 +23,7 @@ func (s *Server) conversationSuggestions(w http.ResponseWriter, r *http.Request)
 	}
 	out := map[string]any{"message_seq": 0, "suggestions": []bot.Suggestion{}}
 	for i := len(ms) - 1; i >= 0; i-- {
-		if ms[i].Sender != model.SenderBuyer {
+		if ms[i].Sender != model.SenderBuyer || !ms[i].Kind.IsText() {
 			continue
 		}
 		sug, err := s.bot.SuggestionsFor(r.Context(), ms[i])
