@@ -6,10 +6,10 @@ import { sign, PASSWORD } from "./server.mjs";
 export const LANGS = {
   zh: { locale: "zh-CN", faq: "下单后多久发货？", faqAnswer: /48小时/, human: "转人工", agentReply: "您好，我是小李，马上为您处理～",
     parcel: "我的快递到哪了", newQ: "可以在商品上刻字吗", newA: "可以免费刻字，最多十个字哦", second: "能开发票吗", secondAnswer: /发票/,
-    thanks: /感谢您的评价/, close: "结束会话", take: "接待", publish: "保存并发布" },
+    thanks: /感谢您的评价/, media: /收到您的图片/, close: "结束会话", take: "接待", publish: "保存并发布" },
   en: { locale: "en-US", faq: "When will my order ship?", faqAnswer: /48 hours/i, human: "Talk to a human", agentReply: "Hello, this is Li. I'm on it!",
     parcel: "Where is my parcel?", newQ: "Can you engrave my name on the product?", newA: "Yes, we engrave up to ten letters for free.",
-    second: "Can I get an invoice?", secondAnswer: /invoice/i, thanks: /Thank you for your rating/, close: "Close", take: "Take", publish: "Save and publish" },
+    second: "Can I get an invoice?", secondAnswer: /invoice/i, thanks: /Thank you for your rating/, media: /Got your picture/, close: "Close", take: "Take", publish: "Save and publish" },
 };
 
 // Parcel events of the demo orders (not the order status labels).

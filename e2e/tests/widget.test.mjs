@@ -29,6 +29,9 @@ for (const [lang, L] of Object.entries(LANGS)) {
     await page.press("#text", "Enter");
     await page.setInputFiles("#image", PNG);
     await imageShown(page, ".list .row.me");
+    // The bot acknowledges the photo in the buyer's language: its URL is
+    // not read as English words.
+    await reply(page, L.media, ".row.bot");
     await shot(page, `chat-image-${lang}-desktop`);
     noErrors(ctx);
     await ctx.close();
