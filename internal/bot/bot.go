@@ -8,7 +8,9 @@
 // keywords, always-human intents, frustration, VIP level), live answers
 // from the shop's data (orders, logistics, refunds, stock, specs, price,
 // size), the FAQ answer, small talk, "did you mean" choices, and the
-// fallback, which hands over after too many misses in a row. The bot also
+// fallback, which hands over after too many misses in a row. An image
+// skips them all (see media.go): it is acknowledged, or handed over during
+// after-sales, and never counts as a miss. The bot also
 // greets a new conversation, invites a rating when one closes, and tells
 // the buyer when a silent agent handed them back.
 package bot
