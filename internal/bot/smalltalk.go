@@ -3,6 +3,7 @@ package bot
 import (
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -39,8 +40,39 @@ func (t *turn) smallTalk() *reply {
 			kind = k
 		}
 	}
+	if kind == "" && t.folded == "" {
+		kind = reactionKind(t.msg.Body)
+	}
 	if kind == "" {
 		return nil
 	}
 	return t.say("smalltalk", "smalltalk."+kind, nil)
+}
+
+// negativeReactions are emoji that say something is wrong: they get no
+// cheerful small talk (the frustration score and the fallback see them).
+const negativeReactions = "😡😠🤬😤💢👎😭😢😞😒🙄😫😩"
+
+// reactionKind reads a message of no words or digits, only emoji and
+// punctuation: "??" or "？？？" nudges like 在吗 and gets the greeting; 👍,
+// 😊, 🙏 or "。。" acknowledge and get the thanks reply. Negative emoji get
+// none. Without this such a message fell through to the fallback and
+// counted as a miss toward handing the buyer over.
+func reactionKind(body string) string {
+	if strings.TrimSpace(body) == "" {
+		return ""
+	}
+	asks := false
+	for _, r := range body {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(negativeReactions, r):
+			return ""
+		case r == '?' || r == '？':
+			asks = true
+		}
+	}
+	if asks {
+		return "greeting"
+	}
+	return "thanks"
 }

@@ -183,6 +183,13 @@ func TestTranscriptsReplies(t *testing.T) {
 			{says: "hello", replies: []string{"smalltalk/smalltalk.greeting"}, has: []string{"Hello!"}},
 			{says: "thanks", replies: []string{"smalltalk/smalltalk.thanks"}, has: []string{"You're welcome"}},
 		}},
+		{name: "emoji and bare question marks are small talk, not misses", buyer: "v:r", lines: []line{
+			{says: "请问多久发货", replies: []string{"welcome/welcome", "faq"}},
+			{says: "👍", replies: []string{"smalltalk/smalltalk.thanks"}, has: []string{"不客气"}},
+			{says: "？？？", replies: []string{"smalltalk/smalltalk.greeting"}, owner: model.OwnerBot},
+			{says: "😊🙏", replies: []string{"smalltalk/smalltalk.thanks"}, owner: model.OwnerBot},
+			{says: "😡", replies: []string{"fallback"}, hasNot: []string{"不客气"}},
+		}},
 		{name: "no welcome when the shop turned it off", buyer: "v:c",
 			setup: func(s *scene) { s.pipeline(func(c *Config) { c.Welcome = nil }) },
 			lines: []line{{says: "多久发货", replies: []string{"faq"}}}},
