@@ -159,6 +159,17 @@ const shedLogEvery = 10 * time.Second
 // Backlog reports the bot's backlog on this node, for metrics and tests.
 func (b *Bot) Backlog() BacklogStats { return b.queue.stats() }
 
+// HandleNow does at once, on the caller's goroutine, what Handle would
+// queue for a bus event of this node, and returns when the bot's replies
+// and handovers are stored. It is for tools that play whole conversations
+// through the real pipeline (the demo shop's history); the server queues
+// with Handle.
+func (b *Bot) HandleNow(ctx context.Context, e bus.Event) {
+	if j, ok := b.jobOf(e); ok {
+		b.handle(ctx, j)
+	}
+}
+
 // jobOf is the bot's work for a bus event, if any.
 func (b *Bot) jobOf(e bus.Event) (job, bool) {
 	if e.Node != b.node {

@@ -277,3 +277,32 @@ func TestRunHandlesBusEvents(t *testing.T) {
 		t.Fatal("the running bot did not answer a message from the bus")
 	}
 }
+
+// TestHandleNow checks that HandleNow answers a bus event on the caller's
+// goroutine: the reply is stored when it returns, without Run. An event of
+// another node is not this bot's to answer.
+func TestHandleNow(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	var events []bus.Event
+	broker := bus.NewLocal()
+	broker.Subscribe(func(e bus.Event) { events = append(events, e) })
+	live := chat.New(chat.Options{Store: w.db, Bus: broker, Node: "elsewhere"})
+	b, _ := w.db.EnsureVisitor(ctx, w.shop.ID, "now")
+	c, _, _ := w.chat.Resume(ctx, w.shop.ID, b.ID)
+	if _, _, err := live.Post(ctx, chat.Post{ShopID: w.shop.ID, ConversationID: c.ID, Sender: model.SenderBuyer, SenderID: b.ID, ClientID: "x", Body: "多久发货"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 {
+		t.Fatalf("%d events, want the message's", len(events))
+	}
+	w.bot.HandleNow(ctx, events[0])
+	if n := len(w.botMessages(c)); n != 0 {
+		t.Fatalf("answered another node's message: %d replies", n)
+	}
+	events[0].Node = ""
+	w.bot.HandleNow(ctx, events[0])
+	if ms := w.botMessages(c); len(ms) != 1 || meta(t, ms[0]).Explain.Step != "faq" {
+		t.Fatalf("after HandleNow: %d bot messages, want the FAQ answer", len(ms))
+	}
+}

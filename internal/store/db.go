@@ -45,8 +45,12 @@ type DB struct {
 	// appends batches SQLite's message appends (group commit); nil on
 	// PostgreSQL.
 	appends *appendBatcher
-	// reads holds the prepared hot reads by their SQL (appends.go).
-	reads sync.Map
+	// reads holds the prepared hot reads by their SQL (prepared.go),
+	// shared with the copies WithClock makes.
+	reads *sync.Map
+	// borrowed marks a copy made by WithClock: its pools belong to the
+	// original, which closes them.
+	borrowed bool
 }
 
 // Options configures Open.
@@ -80,8 +84,22 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	}
 }
 
+// WithClock returns the store with another clock, sharing the original's
+// connections: what it writes is stamped with now's times. The demo writes
+// its shop's past through it (internal/demo). Its messages skip the
+// original's group commit, so a burst of them costs a commit each; on
+// SQLite they still queue for the one writer. Closing it does nothing:
+// close the original.
+func (db *DB) WithClock(now func() time.Time) *DB {
+	return &DB{w: db.w, r: db.r, dialect: db.dialect, path: db.path, now: now, migrationFS: db.migrationFS,
+		reads: db.reads, borrowed: true}
+}
+
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.borrowed {
+		return nil
+	}
 	if db.appends != nil {
 		db.appends.close()
 	}

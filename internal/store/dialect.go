@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -71,7 +72,7 @@ func openSQLite(ctx context.Context, opts Options) (*DB, error) {
 	}
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
-	db := &DB{w: w, r: r, dialect: sqliteDialect{}, path: opts.DSN, now: opts.Now}
+	db := &DB{w: w, r: r, dialect: sqliteDialect{}, path: opts.DSN, now: opts.Now, reads: &sync.Map{}}
 	db.appends = newAppendBatcher(db)
 	return db, nil
 }
@@ -122,5 +123,5 @@ func openPostgres(ctx context.Context, opts Options) (*DB, error) {
 		p.Close()
 		return nil, fmt.Errorf("store: open postgres: %w", err)
 	}
-	return &DB{w: p, r: p, dialect: postgresDialect{}, now: opts.Now}, nil
+	return &DB{w: p, r: p, dialect: postgresDialect{}, now: opts.Now, reads: &sync.Map{}}, nil
 }

@@ -82,6 +82,7 @@ type Store interface {
 	ListConversations(ctx context.Context, f ConversationFilter) ([]model.Conversation, error)
 	ChangeOwner(ctx context.Context, ch OwnerChange) (model.Conversation, model.Event, error)
 	ListEvents(ctx context.Context, shopID, conversationID int64) ([]model.Event, error)
+	ImportConversations(ctx context.Context, cs []PastConversation) ([]int64, error)
 
 	AppendMessage(ctx context.Context, m model.Message) (model.Message, bool, error)
 	ListMessages(ctx context.Context, q MessageQuery) ([]model.Message, error)

@@ -62,6 +62,7 @@ func Run(t *testing.T, open Opener) {
 		{"AppendMessageConcurrentRetries", testAppendMessageConcurrentRetries},
 		{"ListMessages", testListMessages},
 		{"ReadPositions", testReadPositions},
+		{"ImportConversations", testImportConversations},
 		{"Commerce", testCommerce},
 		{"TagRefresh", testTagRefresh},
 		{"Service", testService},
