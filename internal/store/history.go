@@ -43,6 +43,11 @@ type PastMessage struct {
 	// format with one %d, given that message's id. The bot names its
 	// replies so ("bot-%d"), and the statistics read them by it.
 	ReplyTo int
+	// ForEvent, when positive, is the place (1-based) in the conversation's
+	// Events of the event this message follows; ClientID is then a format
+	// with one %d, given that event's id (the bot's rating invitation is
+	// "rating-%d" after the closing).
+	ForEvent int
 }
 
 // ImportConversations stores conversations that already happened, with
@@ -141,20 +146,29 @@ func (im *importer) conversation(ctx context.Context, pc *PastConversation) (int
 		return 0, notFound(err, "buyer", c.BuyerID)
 	}
 	opened := model.Event{Kind: "opened", ToOwner: model.OwnerBot, Reason: "buyer", CreatedAt: c.CreatedAt}
-	for _, e := range append([]model.Event{opened}, pc.Events...) {
-		if _, err := im.event.ExecContext(ctx, c.ShopID, id, e.Kind, string(e.FromOwner), string(e.ToOwner), e.AgentID,
-			e.ActorID, e.Reason, toMillis(e.CreatedAt)); err != nil {
+	eventIDs := make([]int64, len(pc.Events)+1)
+	for i, e := range append([]model.Event{opened}, pc.Events...) {
+		if err := im.event.QueryRowContext(ctx, c.ShopID, id, e.Kind, string(e.FromOwner), string(e.ToOwner), e.AgentID,
+			e.ActorID, e.Reason, toMillis(e.CreatedAt)).Scan(&eventIDs[i]); err != nil {
 			return 0, fmt.Errorf("event: %w", err)
 		}
 	}
 	msgIDs := make([]int64, len(pc.Messages))
 	for i, m := range pc.Messages {
 		clientID := m.ClientID
-		if m.ReplyTo > 0 {
+		switch {
+		case m.ReplyTo > 0 && m.ForEvent > 0:
+			return 0, fmt.Errorf("message %d both answers a message and follows an event", i+1)
+		case m.ReplyTo > 0:
 			if m.ReplyTo > i || !strings.Contains(clientID, "%d") {
 				return 0, fmt.Errorf("message %d answers message %d with client id %q", i+1, m.ReplyTo, clientID)
 			}
 			clientID = strings.Replace(clientID, "%d", strconv.FormatInt(msgIDs[m.ReplyTo-1], 10), 1)
+		case m.ForEvent > 0:
+			if m.ForEvent > len(pc.Events) || !strings.Contains(clientID, "%d") {
+				return 0, fmt.Errorf("message %d follows event %d with client id %q", i+1, m.ForEvent, clientID)
+			}
+			clientID = strings.Replace(clientID, "%d", strconv.FormatInt(eventIDs[m.ForEvent], 10), 1)
 		}
 		kind := m.Kind
 		if kind == "" {

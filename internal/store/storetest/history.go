@@ -41,8 +41,8 @@ func testImportConversations(t *testing.T, e *env) {
 			{Message: model.Message{Sender: model.SenderBot, ClientID: "bot-%d", Body: "正在转接", Meta: `{"explain":{"step":"handoff"}}`, CreatedAt: at(time.Second)}, ReplyTo: 1},
 			{Message: model.Message{Sender: model.SenderBot, ClientID: "bot-%d-2", Body: "已转接", CreatedAt: at(time.Second)}, ReplyTo: 1},
 			{Message: model.Message{Sender: model.SenderAgent, SenderID: ann.ID, Body: "您好，请讲", CreatedAt: at(40 * time.Second)}},
-			{Message: model.Message{Sender: model.SenderSystem, Kind: model.KindEvent, ClientID: "rating-3", Body: "请打分", Meta: `{"invite":"rating"}`,
-				CreatedAt: at(5*time.Minute + time.Second)}},
+			{Message: model.Message{Sender: model.SenderSystem, Kind: model.KindEvent, ClientID: "rating-%d", Body: "请打分", Meta: `{"invite":"rating"}`,
+				CreatedAt: at(5*time.Minute + time.Second)}, ForEvent: 3},
 		},
 		State: store.ConversationState{Context: `{"lang":"zh-CN"}`, QueuedAt: at(time.Second), AssignedAt: at(time.Second),
 			Rating: 5, RatingComment: "很好", RatedAt: at(6 * time.Minute)},
@@ -76,7 +76,7 @@ func testImportConversations(t *testing.T, e *env) {
 	ms, err := e.s.ListMessages(e.ctx, store.MessageQuery{ShopID: a.ID, ConversationID: ids[0]})
 	checkErr(t, "ListMessages", err, nil)
 	first := ms[0].ID
-	diff(t, "client ids", []string{"", "welcome", fmt.Sprintf("bot-%d", first), fmt.Sprintf("bot-%d-2", first), "", "rating-3"},
+	diff(t, "client ids", []string{"", "welcome", fmt.Sprintf("bot-%d", first), fmt.Sprintf("bot-%d-2", first), "", fmt.Sprintf("rating-%d", evs[3].ID)},
 		mapped(ms, func(m model.Message) string { return m.ClientID }))
 	diff(t, "seqs", []int64{1, 2, 3, 4, 5, 6}, mapped(ms, func(m model.Message) int64 { return m.Seq }))
 	if !ms[4].CreatedAt.Equal(at(40*time.Second)) || ms[4].SenderID != ann.ID || ms[5].Kind != model.KindEvent {
@@ -123,12 +123,15 @@ func testImportConversations(t *testing.T, e *env) {
 	checkErr(t, "ListConversations", err, nil)
 	forward := idle
 	forward.Messages = []store.PastMessage{{Message: model.Message{Sender: model.SenderBot, ClientID: "bot-%d", Body: "x"}, ReplyTo: 1}}
+	noEvent := idle
+	noEvent.Messages = []store.PastMessage{{Message: model.Message{Sender: model.SenderSystem, ClientID: "rating-%d", Body: "x"}, ForEvent: 2}}
 	refused := []struct {
 		name string
 		cs   []store.PastConversation
 		want error
 	}{
 		{"an answer to a later message", []store.PastConversation{handed, forward}, nil},
+		{"a message after a missing event", []store.PastConversation{handed, noEvent}, nil},
 		{"no buyer", []store.PastConversation{{Conversation: model.Conversation{ShopID: a.ID, Owner: model.OwnerClosed, CreatedAt: at(0)}}}, store.ErrEmptyID},
 		{"a buyer of another shop", []store.PastConversation{{Conversation: model.Conversation{ShopID: a.ID + 100, BuyerID: u1.ID,
 			Owner: model.OwnerClosed, CreatedAt: at(0)}}}, store.ErrNotFound},
