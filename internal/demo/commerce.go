@@ -41,13 +41,13 @@ var (
 // seedCommerce gives the demo shop its products, buyers, orders in every
 // status with parcels, carts, favourites, coupons and reviews, through the
 // same validation as the ingest API, and installs the demo API key.
-func seedCommerce(ctx context.Context, st store.Store, shop model.Shop) error {
+func seedCommerce(ctx context.Context, st store.Store, shop model.Shop, now time.Time) error {
 	svc := commerce.New(commerce.Options{Store: st})
 	if _, err := svc.InstallAPIKey(ctx, shop.ID, "demo", APIKey, SigningSecret, 0); err != nil {
 		return fmt.Errorf("demo: api key: %w", err)
 	}
 	rng := rand.New(rand.NewPCG(2025, 1001)) // fixed: every demo is the same
-	now := time.Now().Truncate(time.Minute)
+	now = now.Truncate(time.Minute)
 	products := demoProducts(rng)
 	buyers := demoBuyers(rng, now)
 	orders := demoOrders(rng, now, products)
@@ -168,7 +168,7 @@ func demoOrder(rng *rand.Rand, now time.Time, products []model.Product, buyer st
 	o.PaidAt, o.PaidFen = created.Add(3*time.Minute), o.TotalFen
 	switch st {
 	case model.OrderRefunding:
-		o.Refund = model.RefundRequested
+		o.Refund, o.RefundFen = model.RefundRequested, o.PaidFen
 	case model.OrderRefunded:
 		o.Refund, o.RefundFen = model.RefundDone, o.PaidFen
 	}
