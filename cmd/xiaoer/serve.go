@@ -87,23 +87,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	broker.Subscribe(brain.Handle)
 	botCtx, stopBot := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
-	workers.Go(func() { brain.Run(botCtx) })
-	workers.Go(func() { router.Run(botCtx) })
-	workers.Go(func() { presence.Run(botCtx) })
 	// Notifications: workbench alerts, and pushes and webhooks through the
 	// outbox (internal/notify, docs/notifications.md).
 	notices := notify.New(notify.Options{Store: db, Bus: broker, Hub: h, Logger: log, Node: node, BaseURL: cfg.BaseURL,
 		AllowPrivate: cfg.NotifyAllowPrivate, SingleNode: cfg.NATSURL == ""})
 	broker.Subscribe(notices.Handle)
-	workers.Go(func() { notices.Run(botCtx) })
 	// The statistics job keeps the rollups current and mines the questions
 	// the bot could not answer (internal/stats), on one node at a time: the
 	// holder of its lease in the database.
 	reports := stats.New(stats.Options{Store: db, KB: knowledge, Logger: log, Node: node, SingleNode: cfg.NATSURL == ""})
-	workers.Go(func() { reports.Run(botCtx) })
-	// Buyer tags that age (a refund leaving its window, a buyer turning
-	// inactive) are recomputed when due, on one node at a time.
-	workers.Go(func() { data.Run(botCtx) })
 	defer func() { stopBot(); workers.Wait() }()
 
 	reg := prometheus.NewRegistry()
@@ -112,8 +104,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		BcryptCost: cfg.BcryptCost, FrameRate: cfg.FrameRate, TrustProxy: cfg.TrustProxy,
 		UploadDir: filepath.Join(cfg.DataDir, "uploads"), BackupDir: backupDir(cfg),
 		UploadLimits: server.UploadLimits{BuyerUploads: cfg.BuyerUploads, ShopUploads: cfg.ShopUploads, ShopBytes: int64(cfg.ShopUploadMB) << 20}})
-	// Expired sessions and old failed-login counts are removed hourly.
-	workers.Go(func() { srv.RunSweeper(botCtx) })
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -123,6 +113,20 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ln.Close()
 		return err
 	}
+	// The workers start once the demo shop is in place: the router's sweep
+	// must not close the demo's past conversations while they are played,
+	// and the statistics job's first round then counts them all and groups
+	// their unanswered questions.
+	workers.Go(func() { brain.Run(botCtx) })
+	workers.Go(func() { router.Run(botCtx) })
+	workers.Go(func() { presence.Run(botCtx) })
+	workers.Go(func() { notices.Run(botCtx) })
+	workers.Go(func() { reports.Run(botCtx) })
+	// Buyer tags that age (a refund leaving its window, a buyer turning
+	// inactive) are recomputed when due, on one node at a time.
+	workers.Go(func() { data.Run(botCtx) })
+	// Expired sessions and old failed-login counts are removed hourly.
+	workers.Go(func() { srv.RunSweeper(botCtx) })
 	warmUp(ctx, db, engines, log)
 	// Agents whose leases ran out while no node was sweeping (this one was
 	// down) go offline before anyone connects.
@@ -217,14 +221,17 @@ func visitorKey(ctx context.Context, cfg config.Config, db store.Store) (string,
 }
 
 // announce seeds the demo or opens setup, and prints where to go.
-func announce(ctx context.Context, cfg config.Config, db store.Store, knowledge *kb.Service, stdout io.Writer) error {
+func announce(ctx context.Context, cfg config.Config, db *store.DB, knowledge *kb.Service, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "xiaoer %s listening on %s\n", version, cfg.Listen)
 	fmt.Fprintf(stdout, "  workbench:  %s/desk   console: %s/admin  (docs/guide-agent.md, docs/guide-admin.md)\n", cfg.BaseURL, cfg.BaseURL)
 	chatPage := cfg.BaseURL + "/chat/<shop>"
 	var res demo.Result
 	if cfg.Demo {
 		var err error
-		if res, err = demo.Seed(ctx, demo.Options{Store: db, KB: knowledge, BcryptCost: cfg.BcryptCost}); err != nil {
+		// The demo's past is written through the store on the history's
+		// own clock.
+		clocked := func(now func() time.Time) store.Store { return db.WithClock(now) }
+		if res, err = demo.Seed(ctx, demo.Options{Store: db, KB: knowledge, BcryptCost: cfg.BcryptCost, Clocked: clocked}); err != nil {
 			return err
 		}
 		chatPage = cfg.BaseURL + "/chat/" + res.Shop.Slug
@@ -240,6 +247,10 @@ func announce(ctx context.Context, cfg config.Config, db store.Store, knowledge 
 		}
 		fmt.Fprintf(stdout, "demo API key (push shop data, docs/integration.md): %s\n  webhook signing secret: %s; demo buyer %s\n",
 			demo.APIKey, demo.SigningSecret, demo.Buyer)
+		if h := res.History; h.Conversations > 0 {
+			fmt.Fprintf(stdout, "demo history: %d conversations from %s to %s (statistics and unanswered questions fill in within a minute)\n",
+				h.Conversations, h.From.Format(time.DateOnly), h.To.Format(time.DateOnly))
+		}
 		return nil
 	}
 	n, err := db.CountAccounts(ctx)

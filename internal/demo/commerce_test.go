@@ -3,6 +3,7 @@ package demo
 import (
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/xiaoer-cs/xiaoer/internal/commerce"
 	"github.com/xiaoer-cs/xiaoer/internal/model"
@@ -27,7 +28,7 @@ func TestSeedCommerce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := seedCommerce(ctx, db, shop); err != nil {
+	if err := seedCommerce(ctx, db, shop, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	products, _ := db.ListProducts(ctx, shop.ID, store.Page{Limit: 1000})

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/xiaoer-cs/xiaoer/internal/auth"
 	"github.com/xiaoer-cs/xiaoer/internal/kb"
@@ -38,6 +39,7 @@ var Logins = []Login{
 type Result struct {
 	Shop    model.Shop
 	Created bool // false when the demo shop was already there
+	History HistoryReport
 }
 
 // Options is what the demo is seeded through.
@@ -45,6 +47,13 @@ type Options struct {
 	Store      store.Store
 	KB         *kb.Service
 	BcryptCost int
+	// Now is the demo's today: its orders and its history end then
+	// (time.Now when nil).
+	Now func() time.Time
+	// Clocked is Store on another clock (store.DB.WithClock). With it the
+	// demo shop gets a month of past conversations, played at their own
+	// times; without it, none.
+	Clocked func(now func() time.Time) store.Store
 }
 
 // Seed creates the demo shop, its accounts, agent groups and knowledge,
@@ -102,11 +111,22 @@ func Seed(ctx context.Context, opts Options) (Result, error) {
 	if err := seedKnowledge(ctx, st, opts.KB, shop.ID); err != nil {
 		return Result{}, err
 	}
-	if err := seedCommerce(ctx, st, shop); err != nil {
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	if err := seedCommerce(ctx, st, shop, now()); err != nil {
 		return Result{}, err
 	}
 	if err := seedService(ctx, st, opts.KB, shop); err != nil {
 		return Result{}, err
 	}
-	return Result{Shop: shop, Created: true}, nil
+	res := Result{Shop: shop, Created: true}
+	if opts.Clocked != nil {
+		clk := &clock{}
+		if res.History, err = seedHistory(ctx, opts.Clocked(clk.Now), clk, opts.KB, shop, now(), historyDays); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
 }
