@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +28,13 @@ type dialect interface {
 	// two processes starting at once do not both apply a migration; empty
 	// when the transaction itself is exclusive.
 	migrationLock() string
+	// reserveIDs takes n new ids of table's id column, ascending, for rows
+	// the caller inserts with them in the same transaction.
+	reserveIDs(ctx context.Context, tx *sql.Tx, table string, n int) ([]int64, error)
+	// param is the placeholder of the i-th (1-based) parameter of a
+	// statement with many: SQLite looks a $n up among the statement's
+	// names, which takes time growing with their number.
+	param(i int) string
 }
 
 type sqliteDialect struct{}
@@ -77,7 +86,49 @@ func openSQLite(ctx context.Context, opts Options) (*DB, error) {
 	return db, nil
 }
 
+// reserveIDs: a SQLite write transaction holds the database alone, so the
+// ids after the largest are free until it commits.
+func (sqliteDialect) reserveIDs(ctx context.Context, tx *sql.Tx, table string, n int) ([]int64, error) {
+	var top int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM `+table).Scan(&top); err != nil {
+		return nil, err
+	}
+	return consecutive(top+1, n), nil
+}
+
+func (sqliteDialect) param(int) string { return "?" }
+
+func consecutive(first int64, n int) []int64 {
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = first + int64(i)
+	}
+	return out
+}
+
 type postgresDialect struct{}
+
+func (postgresDialect) param(i int) string { return "$" + strconv.Itoa(i) }
+
+// reserveIDs draws the ids from the column's identity sequence, as an
+// insert would.
+func (postgresDialect) reserveIDs(ctx context.Context, tx *sql.Tx, table string, n int) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)`, table, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]int64, 0, n)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out, rows.Err()
+}
 
 func (postgresDialect) name() string { return "postgres" }
 
