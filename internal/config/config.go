@@ -84,7 +84,7 @@ func fields() []field {
 		{"base-url", "", "public URL of this server, used in links (default http://localhost:<port>)", false, func(c *Config, v string) error { c.BaseURL = strings.TrimRight(v, "/"); return nil }},
 		{"log-level", "info", "log level: debug, info, warn or error", false, func(c *Config, v string) error { c.LogLevel = v; return nil }},
 		{"log-format", "text", "log format: text or json", false, func(c *Config, v string) error { c.LogFormat = v; return nil }},
-		{"demo", "false", "create the demo shop with its logins on an empty database", false, boolSetter(func(c *Config, b bool) { c.Demo = b })},
+		{"demo", "false", "create the demo shop with its logins, data and a month of past conversations on an empty database", false, boolSetter(func(c *Config, b bool) { c.Demo = b })},
 		{"secret-key", "", "key that signs visitor tokens (at least 32 characters); generated and kept in the database when empty", true, func(c *Config, v string) error { c.SecretKey = v; return nil }},
 		{"session-ttl", "168h", "how long a login lasts", false, durationSetter(func(c *Config, d time.Duration) { c.SessionTTL = d })},
 		{"max-message", "5000", "longest message a client may send, in characters", false, intSetter(func(c *Config, n int) { c.MaxMessage = n })},

@@ -431,3 +431,53 @@ func TestHistoryDeterministic(t *testing.T) {
 		t.Error("two histories of the same day differ")
 	}
 }
+
+// BenchmarkHistory measures what the history adds to the demo's start:
+// the month played and made into a copy of a seeded demo shop, on SQLite.
+func BenchmarkHistory(b *testing.B) {
+	ctx := b.Context()
+	now := func() time.Time { return historyNow }
+	dir := b.TempDir()
+	packs, err := kb.BuiltinPacks()
+	if err != nil {
+		b.Fatal(err)
+	}
+	base, err := store.Open(ctx, store.Options{DSN: filepath.Join(dir, "base.db"), Now: now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer base.Close()
+	if _, err := base.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	res, err := Seed(ctx, Options{Store: base, KB: kb.New(kb.Options{Store: base, Bus: bus.NewLocal(), Packs: packs}), BcryptCost: 4, Now: now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var rep HistoryReport
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		path := filepath.Join(dir, fmt.Sprintf("run%d.db", i))
+		if err := base.Backup(ctx, path); err != nil {
+			b.Fatal(err)
+		}
+		db, err := store.Open(ctx, store.Options{DSN: path, Now: now})
+		if err != nil {
+			b.Fatal(err)
+		}
+		knowledge := kb.New(kb.Options{Store: db, Bus: bus.NewLocal(), Packs: packs})
+		if _, err := knowledge.Engines().Get(ctx, res.Shop.ID); err != nil {
+			b.Fatal(err)
+		}
+		clk := &clock{}
+		b.StartTimer()
+		if rep, err = seedHistory(ctx, db.WithClock(clk.Now), clk, knowledge, res.Shop, historyNow, historyDays); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		db.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(rep.Conversations), "conversations")
+	b.ReportMetric(float64(rep.Played), "played")
+}

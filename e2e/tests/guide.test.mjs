@@ -1,0 +1,84 @@
+// The demo shop looks alive: its month of history fills the statistics
+// dashboard and the unanswered-questions page, and a buyer handed over
+// lands in the workbench with their orders. The screenshots the guides
+// show (docs/guide-admin.md, docs/guide-agent.md) are taken here, in
+// English at desktop size; scripts/guide-images.sh copies them into
+// docs/img.
+import { test } from "node:test";
+import { suite } from "../lib/suite.mjs";
+import { context, noErrors, shot, DESKTOP } from "../lib/browser.mjs";
+import { openChat, openDesk, openAdmin, ask, reply, expect } from "../lib/flows.mjs";
+
+const s = suite();
+
+test("guide: the dashboard, unanswered questions, notifications and system of the demo's month", async () => {
+  const admin = await context(s.browser, { locale: "en-US", viewport: DESKTOP });
+  const page = await openAdmin(admin, s.server, "owner");
+
+  // The statistics job counts the history in its first round.
+  await page.goto(s.server.url + "/admin#stats");
+  const first = page.locator(".kpis .stat .n").first();
+  await first.waitFor();
+  for (let i = 0; i < 30 && Number((await first.innerText()).replace(/\D/g, "")) < 1000; i++) {
+    await page.waitForTimeout(1000);
+    await page.click("#main button.primary");
+    await page.waitForTimeout(300);
+  }
+  expect.equal(Number((await first.innerText()).replace(/\D/g, "")) >= 1000, true, "a month of conversations on the dashboard");
+  expect.equal(await page.locator("svg.chart").count() >= 5, true);
+  await page.setViewportSize({ width: DESKTOP.width, height: 1250 });
+  await page.waitForLoadState("networkidle");
+  await shot(page, "guide-admin-stats");
+  await page.setViewportSize(DESKTOP);
+
+  // The questions buyers asked that nobody wrote a FAQ for, grouped, with
+  // drafts from what the agents answered.
+  await page.goto(s.server.url + "/admin#gaps");
+  const canada = page.locator(".gap").filter({ hasText: "加拿大" }).first();
+  for (let i = 0; i < 30 && !(await canada.count()); i++) {
+    await page.waitForTimeout(1000);
+    await page.click("text=Regroup");
+  }
+  await canada.waitFor();
+  expect.equal(await page.locator(".gap").count() >= 5, true, "several groups of unanswered questions");
+  await shot(page, "guide-admin-gaps");
+
+  await page.goto(s.server.url + "/admin#notify");
+  await page.waitForLoadState("networkidle");
+  await page.locator("#main table").first().waitFor();
+  await shot(page, "guide-admin-notify");
+
+  // The system page after the owner made a backup.
+  await page.goto(s.server.url + "/admin#system");
+  await page.click("#main button.primary");
+  await page.locator("#main table").waitFor();
+  await shot(page, "guide-admin-system");
+  noErrors(admin);
+  await admin.close();
+});
+
+test("guide: a buyer handed over in the workbench, with their orders", async () => {
+  const agentCtx = await context(s.browser, { locale: "en-US", viewport: DESKTOP });
+  const desk = await openDesk(agentCtx, s.server, "xiaomei");
+  const buyerCtx = await context(s.browser, { locale: "en-US", viewport: DESKTOP });
+  const chat = await openChat(buyerCtx, s.server, { buyer: "u1005" });
+  await ask(chat, "Do you ship to Canada?");
+  await reply(chat, /Sorry/, ".row.bot");
+  await chat.click("#human");
+  // Shipping questions go to the pre-sales group: 小美 takes them.
+  await desk.waitForFunction(() => [...window.xiaoerDesk.convs.values()].some((e) => e.c.owner === "agent"), null, { timeout: 15000 });
+  await desk.click('[data-tab="mine"]');
+  await desk.locator("#list li[data-id]").first().click();
+  await desk.locator("#panel .order").first().waitFor();
+  await desk.locator("#reply:not([disabled])").waitFor();
+  const answer = "Yes, we ship to Canada. International shipping is charged by weight and takes 10-15 days.";
+  await desk.fill("#reply", answer);
+  await desk.press("#reply", "Enter");
+  await desk.locator(".msgs .row.agent").filter({ hasText: "Canada" }).waitFor();
+  expect.match(await reply(chat, /Canada/, ".row.agent"), /10-15 days/);
+  await shot(desk, "guide-desk-workbench");
+  noErrors(agentCtx);
+  noErrors(buyerCtx);
+  await agentCtx.close();
+  await buyerCtx.close();
+});
