@@ -15,33 +15,29 @@ test("guide: the dashboard, unanswered questions, notifications and system of th
   const admin = await context(s.browser, { locale: "en-US", viewport: DESKTOP });
   const page = await openAdmin(admin, s.server, "owner");
 
-  // The statistics job counts the history in its first round.
+  // The questions buyers asked that nobody wrote a FAQ for, grouped, with
+  // drafts from what the agents answered. The statistics job groups them
+  // in its first round, after counting the whole history.
+  await page.goto(s.server.url + "/admin#gaps");
+  const canada = page.locator(".gap").filter({ hasText: "加拿大" }).first();
+  for (let i = 0; i < 60 && !(await canada.count()); i++) {
+    await page.waitForTimeout(1000);
+    await page.reload();
+    await page.waitForLoadState("networkidle");
+  }
+  await canada.waitFor();
+  expect.equal(await page.locator(".gap").count() >= 5, true, "several groups of unanswered questions");
+  await shot(page, "guide-admin-gaps");
+
   await page.goto(s.server.url + "/admin#stats");
   const first = page.locator(".kpis .stat .n").first();
   await first.waitFor();
-  for (let i = 0; i < 30 && Number((await first.innerText()).replace(/\D/g, "")) < 1000; i++) {
-    await page.waitForTimeout(1000);
-    await page.click("#main button.primary");
-    await page.waitForTimeout(300);
-  }
-  expect.equal(Number((await first.innerText()).replace(/\D/g, "")) >= 1000, true, "a month of conversations on the dashboard");
+  expect.equal(Number((await first.innerText()).replace(/\D/g, "")) >= 4000, true, "a month of conversations on the dashboard");
   expect.equal(await page.locator("svg.chart").count() >= 5, true);
   await page.setViewportSize({ width: DESKTOP.width, height: 1250 });
   await page.waitForLoadState("networkidle");
   await shot(page, "guide-admin-stats");
   await page.setViewportSize(DESKTOP);
-
-  // The questions buyers asked that nobody wrote a FAQ for, grouped, with
-  // drafts from what the agents answered.
-  await page.goto(s.server.url + "/admin#gaps");
-  const canada = page.locator(".gap").filter({ hasText: "加拿大" }).first();
-  for (let i = 0; i < 30 && !(await canada.count()); i++) {
-    await page.waitForTimeout(1000);
-    await page.click("text=Regroup");
-  }
-  await canada.waitFor();
-  expect.equal(await page.locator(".gap").count() >= 5, true, "several groups of unanswered questions");
-  await shot(page, "guide-admin-gaps");
 
   await page.goto(s.server.url + "/admin#notify");
   await page.waitForLoadState("networkidle");
@@ -62,8 +58,11 @@ test("guide: a buyer handed over in the workbench, with their orders", async () 
   const desk = await openDesk(agentCtx, s.server, "xiaomei");
   const buyerCtx = await context(s.browser, { locale: "en-US", viewport: DESKTOP });
   const chat = await openChat(buyerCtx, s.server, { buyer: "u1005" });
+  // A new conversation: the bot's welcome, then its answer (the demo has
+  // no FAQ about shipping abroad).
+  const before = await chat.locator(".row.bot").count();
   await ask(chat, "Do you ship to Canada?");
-  await reply(chat, /Sorry/, ".row.bot");
+  await chat.waitForFunction((n) => document.querySelectorAll(".row.bot").length >= n + 2, before, { timeout: 15000 });
   await chat.click("#human");
   // Shipping questions go to the pre-sales group: 小美 takes them.
   await desk.waitForFunction(() => [...window.xiaoerDesk.convs.values()].some((e) => e.c.owner === "agent"), null, { timeout: 15000 });

@@ -13,7 +13,13 @@ for (const [lang, L] of Object.entries(LANGS)) {
     const ctx = await context(s.browser, { locale: L.locale, viewport: PHONE });
     const chat = await openChat(ctx, s.server, { buyer: "u1001" });
     await ask(chat, L.parcel);
-    await chat.waitForFunction(() => window.xiaoerChat.state.msgs.some((m) => m.sender === "bot" && m.kind !== "text" || /快递|parcel|order|订单|物流|SF/i.test(m.body)));
+    // The bot's answer after this question (the demo buyer's earlier
+    // conversations are on screen too): order cards, or an order's number.
+    await chat.waitForFunction((q) => {
+      const ms = window.xiaoerChat.state.msgs;
+      const i = ms.findLastIndex((m) => m.sender === "buyer" && m.body === q);
+      return i >= 0 && ms.slice(i + 1).some((m) => m.sender === "bot" && (m.kind !== "text" || /\d{8}/.test(m.body)));
+    }, L.parcel);
     let bot = chat.locator(".list .row.bot").last();
     await bot.waitFor({ timeout: 15000 });
     // "Which order?": the bot offers order cards; the buyer taps a shipped one.
