@@ -34,6 +34,9 @@ test("guide: the dashboard, unanswered questions, notifications and system of th
   await first.waitFor();
   expect.equal(Number((await first.innerText()).replace(/\D/g, "")) >= 4000, true, "a month of conversations on the dashboard");
   expect.equal(await page.locator("svg.chart").count() >= 5, true);
+  // Every axis label lies inside its chart (long ones like "12.5 min" were cut at the left).
+  const cut = await page.locator("svg.chart text.axis").evaluateAll((ts) => ts.filter((t) => t.getBBox().x < 0).map((t) => t.textContent));
+  expect.equal(cut, [], "axis labels outside their chart");
   await page.setViewportSize({ width: DESKTOP.width, height: 1250 });
   await page.waitForLoadState("networkidle");
   await shot(page, "guide-admin-stats");

@@ -22,15 +22,26 @@ function niceMax(v) {
   return 10 * p;
 }
 
-// frame draws the axes, grid and labels and returns the plot's scales.
+// labelWidth estimates the width of an 11 px axis label: wide for CJK,
+// narrow otherwise (measuring would need the SVG laid out first).
+function labelWidth(s) {
+  let w = 0;
+  for (const ch of String(s)) w += ch.codePointAt(0) >= 0x2e80 ? 11 : 6.5;
+  return w;
+}
+
+// frame draws the axes, grid and labels and returns the plot's scales. The
+// left margin grows to fit the longest value label ("12.5 min", "10 毫秒").
 function frame(svg, labels, yMax, yFormat, rightFormat) {
-  const iw = W - PAD.l - PAD.r, ih = H - PAD.t - PAD.b;
-  const x = (i) => PAD.l + (labels.length ? (i + 0.5) * iw / labels.length : 0);
+  const ticks = [0, 1, 2, 3, 4].map((k) => yFormat(yMax * k / 4));
+  const left = Math.max(PAD.l, Math.ceil(10 + Math.max(...ticks.map(labelWidth))));
+  const iw = W - left - PAD.r, ih = H - PAD.t - PAD.b;
+  const x = (i) => left + (labels.length ? (i + 0.5) * iw / labels.length : 0);
   const y = (v) => PAD.t + ih - (v / yMax) * ih;
   for (let k = 0; k <= 4; k++) {
     const v = yMax * k / 4, yy = y(v);
-    svg.appendChild(el("line", { x1: PAD.l, x2: W - PAD.r, y1: yy, y2: yy, class: "grid" }));
-    svg.appendChild(el("text", { x: PAD.l - 6, y: yy + 4, class: "axis", "text-anchor": "end" }, yFormat(v)));
+    svg.appendChild(el("line", { x1: left, x2: W - PAD.r, y1: yy, y2: yy, class: "grid" }));
+    svg.appendChild(el("text", { x: left - 6, y: yy + 4, class: "axis", "text-anchor": "end" }, ticks[k]));
     if (rightFormat) svg.appendChild(el("text", { x: W - PAD.r + 6, y: yy + 4, class: "axis" }, rightFormat(k / 4)));
   }
   const every = Math.max(1, Math.ceil(labels.length / 10));
