@@ -80,17 +80,7 @@ func (db *DB) CountDueBuyers(ctx context.Context, asof time.Time) (int, error) {
 // lease: it reports false, changing nothing, while another node's lease
 // runs.
 func (db *DB) LeaseTagRefresh(ctx context.Context, node string, d time.Duration) (bool, error) {
-	now := db.nowMillis()
-	res, err := db.w.ExecContext(ctx, `UPDATE tag_refresh SET holder = $1, lease_until = $2
-WHERE id = 1 AND (lease_until <= $3 OR holder = $1)`, node, now+d.Milliseconds(), now)
-	if err != nil {
-		return false, fmt.Errorf("store: lease tag refresh: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("store: lease tag refresh: %w", err)
-	}
-	return n == 1, nil
+	return db.takeLease(ctx, leaseTagRefresh, node, d)
 }
 
 // ReleaseTagRefresh ends node's lease of the tag refresh job; another
@@ -98,10 +88,5 @@ WHERE id = 1 AND (lease_until <= $3 OR holder = $1)`, node, now+d.Milliseconds()
 // deployment does that at start-up, since the lease can only be its own
 // previous life's.
 func (db *DB) ReleaseTagRefresh(ctx context.Context, node string) error {
-	_, err := db.w.ExecContext(ctx, `UPDATE tag_refresh SET holder = '', lease_until = 0
-WHERE id = 1 AND (holder = $1 OR $1 = '')`, node)
-	if err != nil {
-		return fmt.Errorf("store: release tag refresh: %w", err)
-	}
-	return nil
+	return db.releaseLease(ctx, leaseTagRefresh, node)
 }

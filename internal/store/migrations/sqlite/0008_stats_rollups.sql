@@ -3,16 +3,17 @@
 -- beside the hourly and daily ones, so that reports over whole months read
 -- a twelfth of the rows.
 
--- One row: the node that runs the statistics job and until when. The
--- holder renews it with every batch it stores; another node takes it over
--- once it has expired (store/stats_lease.go).
-CREATE TABLE stats_lease (
-    name       TEXT   NOT NULL PRIMARY KEY, -- 'job'
+-- Leases of the jobs that run on one node at a time, a row a job: who
+-- holds it and until when. The holder renews it as it works; another node
+-- takes it over once it has expired (store/leases.go). The statistics job
+-- renews its row with every batch it stores.
+CREATE TABLE job_leases (
+    name       TEXT   NOT NULL PRIMARY KEY, -- the job: 'stats', 'tag_refresh'
     holder     TEXT   NOT NULL,             -- the node's name; '' free
     expires_at BIGINT NOT NULL,             -- ms
     taken_at   BIGINT NOT NULL              -- ms: when the holder took it
 );
-INSERT INTO stats_lease (name, holder, expires_at, taken_at) VALUES ('job', '', 0, 0);
+INSERT INTO job_leases (name, holder, expires_at, taken_at) VALUES ('stats', '', 0, 0);
 
 -- bucket is the shop-local month: months since 1970-01 (January 1970 = 0).
 -- Kept by the same differences as the daily rollup, in the same

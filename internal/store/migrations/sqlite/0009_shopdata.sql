@@ -12,12 +12,7 @@ UPDATE buyers SET tags_due = 1 WHERE external_id <> '';
 CREATE INDEX buyers_tags_due ON buyers (tags_due, id) WHERE tags_due > 0;
 
 -- The lease of the tag refresh job: one node at a time runs it.
-CREATE TABLE tag_refresh (
-    id          INTEGER PRIMARY KEY CHECK (id = 1),
-    holder      TEXT   NOT NULL DEFAULT '',
-    lease_until BIGINT NOT NULL DEFAULT 0
-);
-INSERT INTO tag_refresh (id) VALUES (1);
+INSERT INTO job_leases (name, holder, expires_at, taken_at) VALUES ('tag_refresh', '', 0, 0);
 
 -- How much each buyer and each shop uploaded in the current window (images
 -- sent in chats), so limits hold across every node. A row is removed once
