@@ -101,7 +101,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	reg := prometheus.NewRegistry()
 	srv := server.New(server.Options{Store: db, Chat: chats, KB: knowledge, Commerce: data, Notify: notices, Route: router, Presence: presence, Bot: brain, Stats: reports, Bus: broker, Hub: h,
 		Identities: auth.NewIdentities(key), Logger: log, Registry: reg, BaseURL: cfg.BaseURL, Version: version, SessionTTL: cfg.SessionTTL,
-		BcryptCost: cfg.BcryptCost, FrameRate: cfg.FrameRate, TrustProxy: cfg.TrustProxy,
+		BcryptCost: cfg.BcryptCost, MetricsToken: cfg.MetricsToken, FrameRate: cfg.FrameRate, TrustProxy: cfg.TrustProxy,
 		UploadDir: filepath.Join(cfg.DataDir, "uploads"), BackupDir: backupDir(cfg),
 		UploadLimits: server.UploadLimits{BuyerUploads: cfg.BuyerUploads, ShopUploads: cfg.ShopUploads, ShopBytes: int64(cfg.ShopUploadMB) << 20}})
 

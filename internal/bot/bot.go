@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/xiaoer-cs/xiaoer/internal/bus"
@@ -67,6 +68,9 @@ type Bot struct {
 	queue *backlog
 	wg    sync.WaitGroup
 	rules ruleCache
+	// posted counts the messages the bot stored on this node (replies,
+	// greetings, notices), for /metrics.
+	posted atomic.Uint64
 }
 
 // New returns a Bot; call Run to start it.
@@ -157,7 +161,11 @@ func (b *Bot) enqueue(j job) int {
 const shedLogEvery = 10 * time.Second
 
 // Backlog reports the bot's backlog on this node, for metrics and tests.
-func (b *Bot) Backlog() BacklogStats { return b.queue.stats() }
+func (b *Bot) Backlog() BacklogStats {
+	s := b.queue.stats()
+	s.Posted = b.posted.Load()
+	return s
+}
 
 // HandleNow does at once, on the caller's goroutine, what Handle would
 // queue for a bus event of this node, and returns when the bot's replies

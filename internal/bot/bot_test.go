@@ -306,3 +306,21 @@ func TestHandleNow(t *testing.T) {
 		t.Fatalf("after HandleNow: %d bot messages, want the FAQ answer", len(ms))
 	}
 }
+
+// TestPostedCountsStoredReplies: Backlog().Posted counts every message the
+// bot stored, and only those (it feeds xiaoer_bot_messages_total).
+func TestPostedCountsStoredReplies(t *testing.T) {
+	w := newWorld(t)
+	if n := w.bot.Backlog().Posted; n != 0 {
+		t.Fatalf("Posted before any message = %d", n)
+	}
+	c := w.buyerSays("b1", "多久发货")
+	c = w.buyerSays("b1", "可以开发票吗")
+	stored := uint64(len(w.botMessages(c)))
+	if stored == 0 {
+		t.Fatal("the bot stored no reply")
+	}
+	if n := w.bot.Backlog().Posted; n != stored {
+		t.Errorf("Posted = %d, the bot stored %d messages", n, stored)
+	}
+}

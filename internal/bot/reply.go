@@ -139,8 +139,12 @@ func (b *Bot) postJSON(ctx context.Context, post chat.Post, meta any) {
 	if post.Kind == "" {
 		post.Kind = model.KindText
 	}
-	if _, _, err := b.chat.Post(ctx, post); err != nil && !errors.Is(err, chat.ErrClosed) {
+	_, created, err := b.chat.Post(ctx, post)
+	if err != nil && !errors.Is(err, chat.ErrClosed) {
 		b.log.Error("bot: post reply", "conversation", post.ConversationID, "err", err)
+	}
+	if err == nil && created {
+		b.posted.Add(1)
 	}
 }
 

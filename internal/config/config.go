@@ -53,6 +53,9 @@ type Config struct {
 	// NotifyAllowPrivate are the private or loopback networks pushes and
 	// webhooks may reach; every other internal address is refused.
 	NotifyAllowPrivate []netip.Prefix
+	// MetricsToken, when set, must come as "Authorization: Bearer …" with
+	// every scrape of /metrics, which names shops by id and shows load.
+	MetricsToken string
 }
 
 // field describes one setting: its flag, default, help and where it goes.
@@ -99,6 +102,7 @@ func fields() []field {
 		{"presence-grace", "30s", "how long an agent whose last workbench socket closed stays online before going offline (a reconnect within it changes nothing)", false, durationSetter(func(c *Config, d time.Duration) { c.PresenceGrace = d })},
 		{"presence-lease", "30s", "how long a node's word that an agent is connected lasts unrenewed: a node that dies leaves its agents online at most this long", false, durationSetter(func(c *Config, d time.Duration) { c.PresenceLease = d })},
 		{"bot-backlog", "1000", "conversations that may wait for the bot's reply pipeline on this node; beyond it buyers are handed to people (docs/bot.md)", false, intSetter(func(c *Config, n int) { c.BotBacklog = n })},
+		{"metrics-token", "", "bearer token that scrapes of /metrics must send (Authorization: Bearer ...); empty leaves /metrics open, for a port only Prometheus reaches", true, func(c *Config, v string) error { c.MetricsToken = v; return nil }},
 		{"notify-allow-private", "", "private or loopback networks (CIDR, comma-separated, e.g. 10.0.0.0/8) that notifications and webhooks may reach; empty refuses every internal address", false, prefixSetter(func(c *Config, ps []netip.Prefix) { c.NotifyAllowPrivate = ps })},
 	}
 }

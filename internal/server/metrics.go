@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/subtle"
 	"net/http"
 	"strconv"
 
@@ -41,7 +42,7 @@ func newMetrics(reg *prometheus.Registry, h *hub.Hub, engines *kb.Engines) *metr
 		socketsOpen: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "xiaoer_sockets_open",
 			Help: "WebSockets open on this node, by kind (buyer, agent)."}, []string{"kind"}),
 		messages: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xiaoer_messages_total",
-			Help: "Messages people sent through this node and stored (new, not a resent client id), by sender (buyer, agent); the bot's replies are not counted."}, []string{"sender"}),
+			Help: "Messages people sent through this node and stored (new, not a resent client id), by sender (buyer, agent); the bot's are in xiaoer_bot_messages_total."}, []string{"sender"}),
 		ackLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "xiaoer_ack_latency_seconds",
 			Help:    "Time from reading a send frame to queueing its ack (the message is committed by then).",
 			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5}}),
@@ -93,11 +94,28 @@ func registerBotMetrics(reg *prometheus.Registry, b *bot.Bot) {
 			func(s bot.BacklogStats) uint64 { return s.Overloaded }),
 		counter("xiaoer_bot_shed_total", "Buyer messages to the bot dropped with both bounds full: stored and acknowledged, not answered by the bot.",
 			func(s bot.BacklogStats) uint64 { return s.Shed }),
+		counter("xiaoer_bot_messages_total", "Messages the bot stored on this node (replies, greetings, notices); people's are in xiaoer_messages_total.",
+			func(s bot.BacklogStats) uint64 { return s.Posted }),
 		counter("xiaoer_bot_skipped_total", "Suggestions for agents and courtesies (greeting, rating invitation) the bot skipped with its backlog full.",
 			func(s bot.BacklogStats) uint64 { return s.Skipped }),
 	)
 }
 
-func (m *metrics) handler(reg *prometheus.Registry) http.Handler {
-	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+// handler serves the registry; with a token, only to scrapes that send it
+// as a bearer token (compared in constant time).
+func (m *metrics) handler(reg *prometheus.Registry, token string) http.Handler {
+	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	if token == "" {
+		return h
+	}
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			writeJSON(w, http.StatusUnauthorized, errorJSON{Code: "unauthenticated",
+				Message: "/metrics needs the metrics token (--metrics-token) as a bearer token"})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -72,9 +72,39 @@ func TestBotMetrics(t *testing.T) {
 		"xiaoer_bot_overload_total 0\n",
 		"xiaoer_bot_shed_total 0\n",
 		"xiaoer_bot_skipped_total 0\n",
+		"xiaoer_bot_messages_total 0\n",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", strings.TrimSpace(want))
 		}
+	}
+}
+
+// TestMetricsToken: with --metrics-token, a scrape without the token or
+// with another gets 401 and no figures; with it, the metrics.
+func TestMetricsToken(t *testing.T) {
+	env := newTestEnv(t, func(o *Options) { o.MetricsToken = "s3cret-scrape-token" })
+	scrape := func(auth string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", env.http.URL+"/metrics", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, auth := range []string{"", "Bearer wrong", "s3cret-scrape-token", "Bearer s3cret-scrape-token2"} {
+		code, body := scrape(auth)
+		if code != http.StatusUnauthorized || strings.Contains(body, "xiaoer_") || !strings.Contains(body, `"unauthenticated"`) {
+			t.Errorf("Authorization %q: %d %q, want 401 unauthenticated", auth, code, body)
+		}
+	}
+	if code, body := scrape("Bearer s3cret-scrape-token"); code != 200 || !strings.Contains(body, "xiaoer_sockets_open") {
+		t.Errorf("with the token: %d, metrics shown: %v", code, strings.Contains(body, "xiaoer_sockets_open"))
 	}
 }

@@ -55,6 +55,9 @@ type Options struct {
 	// UploadLimits bound the images buyers send; DefaultUploadLimits for
 	// each limit left 0.
 	UploadLimits UploadLimits
+	// MetricsToken, when set, is the bearer token a scrape of /metrics
+	// must send.
+	MetricsToken string
 	// BackupDir is where the system page lists and writes database
 	// copies; empty turns that off.
 	BackupDir string
@@ -153,7 +156,7 @@ func New(opts Options) *Server {
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.guard(rt))
 	}
-	s.mux.Handle("GET /metrics", s.metrics.handler(opts.Registry))
+	s.mux.Handle("GET /metrics", s.metrics.handler(opts.Registry, opts.MetricsToken))
 	return s
 }
 
