@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 
@@ -16,12 +17,18 @@ import (
 	"github.com/xiaoer-cs/xiaoer/internal/store"
 )
 
-// TestWithTheRealBot runs buyer messages through the real bot and checks
-// that the statistics read its replies as docs/metrics.md says: the step
-// and handoff reason of its explanation, the message each reply answers,
-// and the rating invitation. The other tests write the bot's messages
-// themselves; this one catches the bot changing what it writes.
-func TestWithTheRealBot(t *testing.T) {
+// realBot is a shop with four FAQs served by the real bot, running.
+type realBot struct {
+	db    *store.DB
+	bot   *bot.Bot
+	shop  model.Shop
+	conv  model.Conversation
+	buyer model.Buyer
+	chats *chat.Service
+}
+
+func newRealBot(t *testing.T) *realBot {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, store.Options{DSN: t.TempDir() + "/bot.db"})
 	if err != nil {
@@ -62,24 +69,39 @@ func TestWithTheRealBot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// say posts a buyer message and waits for the bot's reply to it.
-	say := func(text string) {
-		t.Helper()
-		m, _, err := chats.Post(ctx, chat.Post{ShopID: shop.ID, ConversationID: c.ID, Sender: model.SenderBuyer,
-			SenderID: buyer.ID, ClientID: fmt.Sprint(time.Now().UnixNano()), Body: text})
-		if err != nil {
-			t.Fatal(err)
-		}
-		waitFor(t, func() bool {
-			ms, _ := db.ListMessages(ctx, store.MessageQuery{ShopID: shop.ID, ConversationID: c.ID, Newest: true, Limit: 50})
-			for _, r := range ms {
-				if r.ClientID == fmt.Sprintf("bot-%d", m.ID) {
-					return true
-				}
-			}
-			return false
-		})
+	return &realBot{db: db, bot: brain, shop: shop, conv: c, buyer: buyer, chats: chats}
+}
+
+// say posts a buyer message and waits for the bot's reply to it.
+func (w *realBot) say(t *testing.T, text string) {
+	t.Helper()
+	ctx := context.Background()
+	m, _, err := w.chats.Post(ctx, chat.Post{ShopID: w.shop.ID, ConversationID: w.conv.ID, Sender: model.SenderBuyer,
+		SenderID: w.buyer.ID, ClientID: fmt.Sprint(time.Now().UnixNano()), Body: text})
+	if err != nil {
+		t.Fatal(err)
 	}
+	waitFor(t, func() bool {
+		ms, _ := w.db.ListMessages(ctx, store.MessageQuery{ShopID: w.shop.ID, ConversationID: w.conv.ID, Newest: true, Limit: 50})
+		for _, r := range ms {
+			if r.ClientID == fmt.Sprintf("bot-%d", m.ID) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// TestWithTheRealBot runs buyer messages through the real bot and checks
+// that the statistics read its replies as docs/metrics.md says: the step
+// and handoff reason of its explanation, the message each reply answers,
+// and the rating invitation. The other tests write the bot's messages
+// themselves; this one catches the bot changing what it writes.
+func TestWithTheRealBot(t *testing.T) {
+	ctx := context.Background()
+	w := newRealBot(t)
+	db, shop, c := w.db, w.shop, w.conv
+	say := func(text string) { t.Helper(); w.say(t, text) }
 	say("多久发货")           // answered with the FAQ
 	say("qwxz zzkv 9981") // the bot does not understand
 	say("我要转人工")          // a handoff trigger
@@ -128,4 +150,40 @@ func waitFor(t *testing.T, ok func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatal("the bot did not reply")
+}
+
+// TestRuleHandoffIsNoGap: a question a rule hands to people (here the
+// keyword 加急) is collected for the knowledge-gap miner only when the
+// engine could not have answered it itself.
+func TestRuleHandoffIsNoGap(t *testing.T) {
+	for _, tt := range []struct {
+		ask  string
+		want []string
+	}{
+		{"加急的话多久发货", nil},                                            // the FAQ 多久发货 answers it: no gap
+		{"加急 qwxz zzkv 9981", []string{"handoff 加急 qwxz zzkv 9981"}}, // nothing answers it: a gap
+	} {
+		ctx := context.Background()
+		w := newRealBot(t)
+		cfg := bot.DefaultConfig()
+		cfg.Handoff.Keywords = []string{"加急"}
+		if err := w.bot.PutConfig(ctx, w.shop.ID, cfg, func(string) bool { return true }); err != nil {
+			t.Fatal(err)
+		}
+		w.say(t, tt.ask)
+		if err := stats.New(stats.Options{Store: w.db}).Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		qs, err := w.db.ListUnanswered(ctx, w.shop.ID, time.Time{}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, q := range qs {
+			got = append(got, q.Kind+" "+q.Text)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: collected %q, want %q", tt.ask, got, tt.want)
+		}
+	}
 }

@@ -22,7 +22,10 @@ type botMeta struct {
 	Explain struct {
 		Step    string `json:"step"`
 		Handoff string `json:"handoff"`
-		Intent  struct {
+		// Decision is the engine's own for the message (answer,
+		// suggest, fallback), whatever step then replied.
+		Decision string `json:"decision"`
+		Intent   struct {
 			ID       string `json:"id"`
 			Category string `json:"category"`
 		} `json:"intent"`
@@ -196,7 +199,9 @@ func (f *facts) choices(t turn, next *model.Message) bool {
 
 // collect keeps a question the bot did not answer for the knowledge-gap
 // miner, with what agents replied to it. A buyer asking for a person, or
-// only venting, asked no question the knowledge base could answer.
+// only venting, asked no question the knowledge base could answer; a
+// question a rule handed over (a VIP buyer, a keyword) that the engine
+// would have answered itself shows no gap in the knowledge base.
 func (f *facts) collect(t turn, i int, taken bool) {
 	kind := ""
 	switch {
@@ -205,7 +210,8 @@ func (f *facts) collect(t turn, i int, taken bool) {
 	case t.class == turnSuggested && !taken:
 		kind = "choices"
 	case t.class == turnHandoff && t.meta.Explain.Intent.ID != "human" &&
-		!strings.HasPrefix(t.meta.Explain.Handoff, "human_request") && t.meta.Explain.Handoff != "frustration":
+		!strings.HasPrefix(t.meta.Explain.Handoff, "human_request") && t.meta.Explain.Handoff != "frustration" &&
+		t.meta.Explain.Decision != "answer":
 		kind = "handoff"
 	default:
 		return
