@@ -191,17 +191,32 @@ func (f *facts) times() {
 		}
 	}
 	var handled int64
+	// A wait runs from entering the queue to leaving it: a move to another
+	// group's queue (escalation to the fallback group, a transfer to a
+	// group) continues the same wait rather than ending one.
+	var waitStart time.Time
 	for i, s := range f.stints {
 		if s.end.IsZero() {
 			continue
 		}
 		switch s.owner {
 		case model.OwnerQueue:
-			if i+1 < len(f.stints) && f.stints[i+1].owner == model.OwnerAgent {
-				f.conv(mQueueWait, "", 1, ms(s.end.Sub(s.start)))
-			} else {
-				f.conv(mQueueAbandon, "", 1, ms(s.end.Sub(s.start)))
+			if waitStart.IsZero() {
+				waitStart = s.start
 			}
+			var next model.Owner
+			if i+1 < len(f.stints) {
+				next = f.stints[i+1].owner
+			}
+			switch next {
+			case model.OwnerQueue:
+				continue
+			case model.OwnerAgent:
+				f.conv(mQueueWait, "", 1, ms(s.end.Sub(waitStart)))
+			default:
+				f.conv(mQueueAbandon, "", 1, ms(s.end.Sub(waitStart)))
+			}
+			waitStart = time.Time{}
 		case model.OwnerAgent:
 			handled += ms(s.end.Sub(s.start))
 		}

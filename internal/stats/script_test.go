@@ -175,6 +175,14 @@ func (g *gen) humans(cv *conversation, reason string) (time.Time, bool) {
 		tc.waitingSince = handed
 		return time.Time{}, false // still waiting
 	}
+	if rng.Float64() < 0.25 && len(g.groups) > 1 {
+		// Nobody took it: it is escalated to another group's queue, where
+		// the same wait goes on (one wait, not an abandoned one and another).
+		group = g.groups[(indexOf(g.groups, group)+1)%len(g.groups)]
+		cv.move(model.OwnerQueue, 0, group, "escalated")
+		tc.group = group
+		wait = cv.wait(between(rng, 5*time.Second, 5*time.Minute)).Sub(handed)
+	}
 	tc.queueWaits = append(tc.queueWaits, wait)
 	agent := g.agents[rng.IntN(len(g.agents))]
 	part := g.serve(cv, agent, group, true)
