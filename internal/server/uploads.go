@@ -131,7 +131,7 @@ func (s *Server) storeUpload(w http.ResponseWriter, r *http.Request, shopID int6
 		return fmt.Errorf("uploads: %w", err)
 	}
 	name := auth.NewToken()[:32] + ext
-	if err := os.WriteFile(filepath.Join(dir, name), body, 0o640); err != nil {
+	if err := writeDurable(dir, name, body); err != nil {
 		return fmt.Errorf("uploads: %w", err)
 	}
 	writeJSON(w, http.StatusCreated, map[string]string{"url": fmt.Sprintf("/uploads/%d/%s", shopID, name)})
@@ -164,4 +164,42 @@ func (s *Server) uploadGet(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "private, max-age=86400")
 	http.ServeContent(w, r, "", st.ModTime(), f)
 	return nil
+}
+
+// writeDurable writes data to dir/name so that it survives a crash once
+// it returns: the image's URL is about to be acknowledged and sent in a
+// message, which the database keeps. It writes a temporary file, syncs it,
+// renames it into place and syncs the folder, so a crash leaves either no
+// file or the whole one.
+func writeDurable(dir, name string, data []byte) error {
+	f, err := os.CreateTemp(dir, ".upload-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // after the rename there is nothing left to remove
+	if err := f.Chmod(0o640); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -172,5 +173,26 @@ func TestBuyerUploadLimits(t *testing.T) {
 	kept, err := os.ReadDir(filepath.Join(env.srv.opts.UploadDir, fmt.Sprint(alpha.ID)))
 	if err != nil || len(kept) != 5 {
 		t.Errorf("%d images kept in alpha's folder (%v), want the 5 accepted", len(kept), err)
+	}
+}
+
+// TestWriteDurable: the file appears whole under its name, with no
+// temporary file left beside it.
+func TestWriteDurable(t *testing.T) {
+	dir := t.TempDir()
+	data := bytes.Repeat([]byte("\x89PNG"), 1000)
+	if err := writeDurable(dir, "a.png", data); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "a.png"))
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read back %d bytes, %v; want %d", len(got), err, len(data))
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("the folder holds %d entries, want only a.png", len(entries))
+	}
+	if err := writeDurable(filepath.Join(dir, "missing"), "b.png", data); err == nil {
+		t.Error("writing into a missing folder succeeded")
 	}
 }
