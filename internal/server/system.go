@@ -38,14 +38,34 @@ func (s *Server) systemGet(w http.ResponseWriter, r *http.Request) error {
 		}
 		out["schema_version"], out["latest_schema"], out["database"] = v, ss.LatestSchema(), ss.Driver()
 	}
-	backups, err := s.listBackups()
+	first, err := s.installationShop(r.Context())
 	if err != nil {
 		return err
 	}
-	out["backups"] = backups
-	out["backups_enabled"] = s.opts.BackupDir != ""
+	// Backups copy the whole installation: only the installation's own
+	// shop sees and makes them.
+	out["installation"] = stateOf(r).shop.ID == first
+	out["backups_enabled"] = s.opts.BackupDir != "" && stateOf(r).shop.ID == first
+	if out["backups_enabled"] == true {
+		backups, err := s.listBackups()
+		if err != nil {
+			return err
+		}
+		out["backups"] = backups
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// installationShop returns the id of the installation's first shop, the one
+// made at setup: its owner runs the installation. Other shops on it are
+// tenants, who must not copy or list every shop's data.
+func (s *Server) installationShop(ctx context.Context) (int64, error) {
+	shops, err := s.store.ListShops(ctx)
+	if err != nil || len(shops) == 0 {
+		return 0, err
+	}
+	return shops[0].ID, nil
 }
 
 func (s *Server) listBackups() ([]backupJSON, error) {
@@ -72,11 +92,19 @@ func (s *Server) listBackups() ([]backupJSON, error) {
 }
 
 // backupCreate writes a consistent copy of the SQLite database into the
-// backup directory. It copies every shop's data, so only an owner may.
+// backup directory. It copies every shop's data, so only the owner of the
+// installation's first shop may.
 func (s *Server) backupCreate(w http.ResponseWriter, r *http.Request) error {
 	st := stateOf(r)
 	if st.member.Role != auth.RoleOwner {
 		return errForbidden("only an owner can back up the installation")
+	}
+	first, err := s.installationShop(r.Context())
+	if err != nil {
+		return err
+	}
+	if st.shop.ID != first {
+		return errForbidden("a backup copies every shop of the installation: only the owner of its first shop (made at setup) may make one from the console; the operator can run xiaoer backup on the server")
 	}
 	type backuper interface {
 		Backup(ctx context.Context, path string) error

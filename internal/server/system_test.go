@@ -42,4 +42,17 @@ func TestSystemPage(t *testing.T) {
 	if st := env.login("alpha-admin").do("POST", path+"/backups", nil, nil); st != 403 {
 		t.Fatalf("admin backup: %d", st)
 	}
+	// The owner of another shop on the installation (a tenant) may
+	// neither make nor see the installation's backups.
+	betaPath := shopURL(env.shops["beta"].ID, "/system")
+	if st := env.login("beta-owner").do("POST", betaPath+"/backups", nil, nil); st != 403 {
+		t.Fatalf("a tenant's owner made a backup: %d", st)
+	}
+	var tenant struct {
+		Backups []backupJSON `json:"backups"`
+		Enabled bool         `json:"backups_enabled"`
+	}
+	if st := env.login("beta-owner").do("GET", betaPath, nil, &tenant); st != 200 || len(tenant.Backups) != 0 || tenant.Enabled {
+		t.Fatalf("a tenant's system page: %d %+v", st, tenant)
+	}
 }

@@ -151,6 +151,6 @@ export async function system(main, ctx) {
       } catch (e) {
         msg.fail(e);
       }
-    } } }, t("a.sys.backup")) : h("p", { class: "muted" }, t(owner ? "a.sys.cli" : "a.sys.owner")),
+    } } }, t("a.sys.backup")) : h("p", { class: "muted" }, t(!owner ? "a.sys.owner" : sys && !sys.installation ? "a.sys.tenant" : "a.sys.cli")),
     msg, list);
 }
