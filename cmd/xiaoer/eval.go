@@ -31,8 +31,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	faqPath := fs.String("faq", "", "FAQ file, JSON lines: {\"id\", \"question\", \"similar\": [...], \"answer\"}")
 	queryPath := fs.String("queries", "", "queries file, JSON lines: {\"text\", \"expect\": FAQ id or null}")
 	asJSON := fs.Bool("json", false, "print the metrics as one JSON object on the last line")
+	missPath := fs.String("misses", "", "write every query the engine handles wrongly to this file, one JSON line each (line, text, expect, decision, got, confidence, rank of the expected FAQ)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: xiaoer eval --faq FAQ.jsonl --queries QUERIES.jsonl [--json]")
+		fmt.Fprintln(stderr, "usage: xiaoer eval --faq FAQ.jsonl --queries QUERIES.jsonl [--json] [--misses FILE]")
 		fmt.Fprintln(stderr, "       xiaoer eval intents --queries FILE.jsonl [--json]")
 		fs.PrintDefaults()
 	}
@@ -60,16 +61,60 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// Latency is that of a running engine: the garbage left by training is
 	// collected first instead of during the first queries.
 	runtime.GC()
-	m := scoreQueries(ctx, engine, queries)
+	var misses []miss
+	var onMiss func(miss)
+	if *missPath != "" {
+		onMiss = func(x miss) { misses = append(misses, x) }
+	}
+	m := scoreQueries(ctx, engine, queries, onMiss)
 	m.BuildMS = buildMS
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if *missPath != "" {
+		if err := writeMisses(*missPath, misses); err != nil {
+			return err
+		}
+	}
 	return printMetrics(stdout, m, engine.Thresholds(), *asJSON)
+}
+
+// miss is a query the engine handled wrongly: an in-scope question not
+// answered with its FAQ, or an out-of-scope one answered.
+type miss struct {
+	Line       int     `json:"line"`
+	Text       string  `json:"text"`
+	Expect     *string `json:"expect"`
+	Decision   string  `json:"decision"`
+	Got        string  `json:"got,omitempty"` // the top FAQ
+	Confidence float64 `json:"confidence"`
+	// Rank is the expected FAQ's place among the candidates (1 = first),
+	// 0 when it is not among them or the query is out of scope.
+	Rank int `json:"rank"`
+}
+
+func writeMisses(path string, ms []miss) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	enc := json.NewEncoder(f)
+	enc.SetEscapeHTML(false)
+	for _, m := range ms {
+		if err := enc.Encode(m); err != nil {
+			f.Close()
+			return fmt.Errorf("eval: %s: %w", path, err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("eval: %s: %w", path, err)
+	}
+	return nil
 }
 
 // query is one labelled buyer message; Expect is empty for out of scope.
 type query struct {
+	Line   int // in the queries file
 	Text   string
 	Expect string
 }
@@ -92,7 +137,9 @@ type metrics struct {
 	BuildMS         int64   `json:"build_ms"`
 }
 
-func scoreQueries(ctx context.Context, e *nlp.Engine, qs []query) metrics {
+// scoreQueries matches every query and computes the metrics; onMiss, when
+// not nil, hears of each query handled wrongly.
+func scoreQueries(ctx context.Context, e *nlp.Engine, qs []query, onMiss func(miss)) metrics {
 	var m metrics
 	var top1, top3, inOK, oosOK, answered, wrong, suggested, fellBack int
 	lat := make([]time.Duration, 0, len(qs))
@@ -111,18 +158,34 @@ func scoreQueries(ctx context.Context, e *nlp.Engine, qs []query) metrics {
 		default:
 			fellBack++
 		}
+		report := func(rank int) {
+			if onMiss == nil {
+				return
+			}
+			x := miss{Line: q.Line, Text: q.Text, Decision: string(r.Decision), Confidence: r.Confidence, Rank: rank}
+			if q.Expect != "" {
+				x.Expect = &q.Expect
+			}
+			if len(r.Candidates) > 0 {
+				x.Got = r.Candidates[0].FAQID
+			}
+			onMiss(x)
+		}
 		if q.Expect == "" {
 			m.NOOS++
 			if r.Decision != nlp.Answer {
 				oosOK++
 			} else {
 				wrong++
+				report(0)
 			}
 			continue
 		}
 		m.NIn++
+		rank := 0
 		for i, c := range r.Candidates {
 			if c.FAQID == q.Expect {
+				rank = i + 1
 				if i == 0 {
 					top1++
 				}
@@ -131,13 +194,14 @@ func scoreQueries(ctx context.Context, e *nlp.Engine, qs []query) metrics {
 				}
 			}
 		}
-		if r.Decision == nlp.Answer {
-			if len(r.Candidates) > 0 && r.Candidates[0].FAQID == q.Expect {
-				inOK++
-			} else {
-				wrong++
-			}
+		if r.Decision == nlp.Answer && rank == 1 {
+			inOK++
+			continue
 		}
+		if r.Decision == nlp.Answer {
+			wrong++
+		}
+		report(rank)
 	}
 	n := m.NIn + m.NOOS
 	m.Top1, m.Top3, m.InScopeAcc = ratio(top1, m.NIn), ratio(top3, m.NIn), ratio(inOK, m.NIn)
@@ -267,11 +331,11 @@ func readQueries(path string, faqs []nlp.FAQ) ([]query, error) {
 		ids[f.ID] = true
 	}
 	var qs []query
-	err := readJSONLines(path, func(_ int, v *queryLine) error {
+	err := readJSONLines(path, func(line int, v *queryLine) error {
 		if v.Text == nil {
 			return errors.New(`missing "text"`)
 		}
-		q := query{Text: *v.Text}
+		q := query{Line: line, Text: *v.Text}
 		if v.Expect != nil {
 			if !ids[*v.Expect] {
 				return fmt.Errorf("expect %q is not an FAQ id in the FAQ file (use null for out of scope)", *v.Expect)

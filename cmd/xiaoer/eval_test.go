@@ -57,6 +57,37 @@ func TestEvalJSON(t *testing.T) {
 	}
 }
 
+// TestEvalMisses: --misses lists exactly the queries handled wrongly,
+// with their line in the queries file, and nothing for the right ones.
+func TestEvalMisses(t *testing.T) {
+	faq := writeFile(t, "faq.jsonl", evalFAQ)
+	queries := writeFile(t, "q.jsonl", `{"text":"多久发货","expect":"ship"}
+{"text":"多久发货","expect":"fee"}
+{"text":"qwxz zzkv","expect":"size"}
+`)
+	missPath := filepath.Join(t.TempDir(), "misses.jsonl")
+	var out, errOut bytes.Buffer
+	if err := runEval(context.Background(), []string{"--faq", faq, "--queries", queries, "--misses", missPath}, &out, &errOut); err != nil {
+		t.Fatalf("runEval: %v\n%s", err, errOut.String())
+	}
+	raw, err := os.ReadFile(missPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []miss
+	for _, l := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		var m miss
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		got = append(got, m)
+	}
+	if len(got) != 2 || got[0].Line != 2 || got[0].Got != "ship" || *got[0].Expect != "fee" || got[0].Decision != "answer" ||
+		got[1].Line != 3 || got[1].Decision == "answer" {
+		t.Errorf("misses %s", raw)
+	}
+}
+
 func TestEvalFileErrorsNameTheLine(t *testing.T) {
 	faq := writeFile(t, "faq.jsonl", evalFAQ)
 	tests := []struct {
