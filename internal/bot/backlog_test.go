@@ -286,8 +286,10 @@ func TestBotOverload(t *testing.T) {
 			}
 		}
 	}
+	// Posted: one reply to the first conversation's burst and a busy
+	// notice to each conversation handed over.
 	want := BacklogStats{Peak: 1, OverflowPeak: overflowFactor, Limit: 1, OverflowLimit: overflowFactor, Coalesced: 2,
-		Overloaded: overflowFactor, Shed: 1}
+		Overloaded: overflowFactor, Shed: 1, Posted: 1 + overflowFactor}
 	if st := b.Backlog(); st != want {
 		t.Fatalf("stats %+v, want %+v", st, want)
 	}

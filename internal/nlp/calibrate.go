@@ -163,11 +163,18 @@ func chooseHeldOut(qs []questionText, nfaq int) (hold []bool, probeIn, probeOut 
 	for _, f := range rng.Perm(nfaq)[:max(1, int(float64(nfaq)*holdOutFAQShare))] {
 		outFAQ[f] = true
 	}
+	// An FAQ's answer (answerDocs) is never a probe, buyers do not write
+	// answers, but it goes with its FAQ when that is held out whole.
 	byFAQ := make([][]int, nfaq)
-	for i, q := range qs {
-		byFAQ[q.faq] = append(byFAQ[q.faq], i)
-	}
 	hold = make([]bool, len(qs))
+	for i, q := range qs {
+		switch {
+		case q.answer && outFAQ[q.faq]:
+			hold[i] = true
+		case !q.answer:
+			byFAQ[q.faq] = append(byFAQ[q.faq], i)
+		}
+	}
 	for _, f := range rng.Perm(nfaq) {
 		qsOf := byFAQ[f]
 		switch {

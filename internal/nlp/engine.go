@@ -87,7 +87,7 @@ func Build(faqs []FAQ, opts Options) (*Engine, error) {
 	}
 	e := &Engine{faqs: clean, opts: opts, live: len(clean)}
 	e.fz = &featurizer{syn: builtinSynonyms().withGroups(opts.Synonyms), numbers: numberWeight(clean)}
-	texts := questionFeatures(e.fz, clean)
+	texts := questionFeatures(e.fz, clean, clean)
 	e.verbatim, e.answers = buildVerbatim(texts), answerGroups(clean)
 	// Calibration trains its own core on part of the FAQ, and the intent
 	// model may need training too: all three run at once on a multi-core
@@ -210,15 +210,25 @@ type questionText struct {
 	key   string // verbatimKey of the normalised text
 	feats []feature
 	vec   sentenceVec
+	// answer marks the FAQ's answer, indexed and learnt beside its
+	// questions (see answerDocs); its text is then the FAQ's question, which
+	// explanations show, and it has no verbatim key.
+	answer bool
 }
 
 // questionFeatures extracts features from the standard and similar
-// questions, in parallel: segmentation is most of the cost of a large build.
-func questionFeatures(fz *featurizer, faqs []FAQ) []questionText {
+// questions, and from the answers answerDocs keeps, in parallel:
+// segmentation is most of the cost of a large build. all is every FAQ of
+// the engine (faqs or a superset), against which answers are compared.
+func questionFeatures(fz *featurizer, faqs, all []FAQ) []questionText {
 	var out []questionText
+	answers := answerDocs(faqs, all)
 	for i, f := range faqs {
 		for _, q := range append([]string{f.Question}, f.Similar...) {
 			out = append(out, questionText{faq: int32(i), text: q})
+		}
+		if answers[i] != "" {
+			out = append(out, questionText{faq: int32(i), text: answers[i], answer: true})
 		}
 	}
 	workers := runtime.GOMAXPROCS(0)
@@ -231,6 +241,9 @@ func questionFeatures(fz *featurizer, faqs []FAQ) []questionText {
 				norm := Normalize(out[i].text)
 				tf := fz.extract(norm)
 				out[i].feats, out[i].vec, out[i].key = tf.feats, tf.vec, verbatimKey(norm)
+				if out[i].answer {
+					out[i].text, out[i].key = faqs[out[i].faq].Question, ""
+				}
 			}
 		}()
 	}
@@ -243,4 +256,43 @@ func questionFeatures(fz *featurizer, faqs []FAQ) []questionText {
 		}
 	}
 	return kept
+}
+
+// maxAnswerRunes is how much of an answer is learnt: its first sentences
+// say what it is about.
+const maxAnswerRunes = 300
+
+// answerDocs returns the answer text of each FAQ of faqs that the engine
+// learns from, "" for none. A shop's answer names what its questions leave
+// out — "满59包邮" answers "买一条49的裤子要运费吗", "Klarna" is in the
+// payment answer — so it is one more document of its FAQ, for the index and
+// the classifier alike. An answer that mentions its own FAQ's id is a
+// template: the id is left out. An answer given by another FAQ of all too
+// ("请联系客服", or a template's placeholder) tells them apart by nothing
+// and is not learnt.
+func answerDocs(faqs, all []FAQ) []string {
+	clean := func(f FAQ) string {
+		a := f.Answer
+		if f.ID != "" {
+			a = strings.ReplaceAll(a, f.ID, "")
+		}
+		a = strings.TrimSpace(a)
+		if r := []rune(a); len(r) > maxAnswerRunes {
+			a = string(r[:maxAnswerRunes])
+		}
+		return a
+	}
+	count := make(map[string]int, len(all))
+	for _, f := range all {
+		if a := clean(f); a != "" {
+			count[a]++
+		}
+	}
+	out := make([]string, len(faqs))
+	for i, f := range faqs {
+		if a := clean(f); a != "" && count[a] <= 1 {
+			out[i] = a
+		}
+	}
+	return out
 }

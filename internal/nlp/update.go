@@ -94,7 +94,7 @@ func (e *Engine) Update(changed []FAQ, removed []string) (*Engine, error) {
 		ne.verbatim.add(f, int32(len(e.faqs)+k))
 	}
 	ne.answers = answerGroups(ne.faqs)
-	ne.core = e.core.update(e.fz, changed, len(e.faqs), kill)
+	ne.core = e.core.update(e.fz, changed, ne.faqs, len(e.faqs), kill)
 	return &ne, nil
 }
 
@@ -109,14 +109,15 @@ func (c *core) isDead(f int) bool {
 }
 
 // update returns a copy of the core with the questions of faqs indexed as
-// FAQ slots first, first+1, … and the slots in kill (sorted) dead.
-func (c *core) update(fz *featurizer, faqs []FAQ, first int, kill []int32) *core {
+// FAQ slots first, first+1, … and the slots in kill (sorted) dead. all is
+// every FAQ of the engine (see answerDocs).
+func (c *core) update(fz *featurizer, faqs, all []FAQ, first int, kill []int32) *core {
 	nc := *c
 	nc.nfaq = first + len(faqs)
 	nc.dead = append(slices.Clip(c.dead), kill...)
 	slices.Sort(nc.dead)
 	nc.dead = slices.Compact(nc.dead)
-	qs := questionFeatures(fz, faqs)
+	qs := questionFeatures(fz, faqs, all)
 	if len(qs) == 0 {
 		nc.clf = c.clf.withClasses(nc.nfaq, nil, nil, 0)
 		return &nc

@@ -99,7 +99,7 @@ func vectorFAQ() []FAQ {
 
 func TestDenseInputFindsParaphrases(t *testing.T) {
 	faqs := vectorFAQ()
-	qs := questionFeatures(&featurizer{syn: builtinSynonyms()}, faqs)
+	qs := questionFeatures(&featurizer{syn: builtinSynonyms()}, faqs, faqs)
 	c := buildCore(qs, len(faqs), false)
 	if c.dense == nil || c.clf.dim != 300 || len(c.clf.dw) != 300*len(faqs) {
 		t.Fatalf("no dense input: %v, dim %d", c.dense != nil, c.clf.dim)
@@ -121,7 +121,7 @@ func TestDenseInputFindsParaphrases(t *testing.T) {
 
 func TestDenseInput(t *testing.T) {
 	fz := &featurizer{syn: builtinSynonyms()}
-	qs := questionFeatures(fz, vectorFAQ())
+	qs := questionFeatures(fz, vectorFAQ(), vectorFAQ())
 	d := newDenseSpace(qs)
 	if d.width() != 300 {
 		t.Fatalf("width %d", d.width())
@@ -136,7 +136,7 @@ func TestDenseInput(t *testing.T) {
 	if d.input(fz.extract(Normalize("到了吗")).vec) != nil {
 		t.Error("a Chinese sentence got a dense input")
 	}
-	if newDenseSpace(questionFeatures(fz, []FAQ{{ID: "a", Question: "什么时候发货"}})) != nil {
+	if newDenseSpace(questionFeatures(fz, []FAQ{{ID: "a", Question: "什么时候发货"}}, nil)) != nil {
 		t.Error("a Chinese FAQ got a dense space")
 	}
 }
@@ -173,7 +173,7 @@ func TestFewEnglishWordsGiveNoDenseSpace(t *testing.T) {
 		{ID: "b", Question: "什么时候发货", Similar: []string{"几天能发", "多久发货"}},
 		{ID: "c", Question: "可以退款吗", Similar: []string{"怎么退钱", "退款多久到账"}},
 	}
-	if newDenseSpace(questionFeatures(fz, faqs)) != nil {
+	if newDenseSpace(questionFeatures(fz, faqs, faqs)) != nil {
 		t.Error("one English word in nine questions gave a dense space")
 	}
 }
