@@ -273,7 +273,7 @@ var scripts = []script{
 	{name: "gift-wrap", weight: 0.8, lines: []string{"可以包装成礼物送人吗", "转人工"}, human: giftWrapZH, mood: unsure},
 	{name: "gift-wrap-2", weight: 0.5, lines: []string{"能帮忙打包成礼品吗", "人工"}, human: giftWrapZH, mood: unsure},
 	{name: "gift-pack-leave", weight: 0.5, lines: []string{"有礼品包装吗"}, mood: unsure},
-	{name: "trade-in", weight: 0.6, lines: []string{"有以旧换新吗", "旧衣服你们回收吗"}, human: tradeInZH, mood: unsure},
+	{name: "trade-in", weight: 0.6, lines: []string{"你们搞不搞以旧换新", "旧衣服回收吗"}, human: tradeInZH, mood: unsure},
 	{name: "recycle", weight: 0.5, lines: []string{"旧衣服可以回收吗", "转人工"}, human: tradeInZH, mood: unsure},
 	{name: "birthday", weight: 0.6, lines: []string{"会员生日有福利吗", "转人工"}, human: birthdayZH, mood: unsure},
 	{name: "birthday-2", weight: 0.4, lines: []string{"生日当月有折扣吗", "人工"}, human: birthdayZH, mood: unsure},

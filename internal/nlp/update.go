@@ -140,7 +140,7 @@ func (c *core) update(fz *featurizer, faqs, all []FAQ, first int, kill []int32) 
 		if len(nc.ix.docFAQ) >= 2000 {
 			xs[i] = dropSingletons(xs[i], nc.ix)
 		}
-		xs[i] = extend(xs[i], c.dense.input(qs[i].vec), nsparse)
+		xs[i] = extend(xs[i], c.denseOf(qs[i].feats, qs[i].vec), nsparse)
 		members[docFAQ[i]] = append(members[docFAQ[i]], i)
 	}
 	classes := make(map[int32][]classWeight, len(members))
@@ -170,7 +170,7 @@ func (c *core) scaleToTrained(fz *featurizer, classes map[int32][]classWeight, x
 		}
 		tf := fz.extract(Normalize(c.texts[d]))
 		q, _ := c.ix.vector(tf.feats, c.ix.idf)
-		c.clf.logits(q, c.dense.input(tf.vec), logits)
+		c.clf.logits(q, c.denseOf(tf.feats, tf.vec), logits)
 		own = append(own, logits[f]-c.clf.bias[f])
 	}
 	for f, b := range c.clf.bias {

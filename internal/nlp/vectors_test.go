@@ -3,6 +3,8 @@ package nlp
 import (
 	"math"
 	"testing"
+
+	"github.com/xiaoer-cs/xiaoer/internal/nlp/intentdata"
 )
 
 func wordCos(t *testing.T, a, b string) float64 {
@@ -101,8 +103,11 @@ func TestDenseInputFindsParaphrases(t *testing.T) {
 	faqs := vectorFAQ()
 	qs := questionFeatures(&featurizer{syn: builtinSynonyms()}, faqs, faqs)
 	c := buildCore(qs, len(faqs), false)
-	if c.dense == nil || c.clf.dim != 300 || len(c.clf.dw) != 300*len(faqs) {
-		t.Fatalf("no dense input: %v, dim %d", c.dense != nil, c.clf.dim)
+	// The dense input is the sentence vector (300) and the intent
+	// model's posterior (one per intent).
+	want := 300 + len(intentdata.Intents)
+	if c.dense == nil || c.intent == nil || c.clf.dim != want || len(c.clf.dw) != want*len(faqs) {
+		t.Fatalf("dense input: vectors %v, intents %v, dim %d, want %d", c.dense != nil, c.intent != nil, c.clf.dim, want)
 	}
 	fz := &featurizer{syn: builtinSynonyms()}
 	for _, tt := range []struct{ text, want string }{
@@ -151,11 +156,12 @@ func TestUpdateAddsDenseClass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(e2.core.clf.dw); n != 6*300 {
-		t.Fatalf("dense weights %d, want %d", n, 6*300)
+	dim := 300 + len(intentdata.Intents)
+	if n := len(e2.core.clf.dw); n != 6*dim {
+		t.Fatalf("dense weights %d, want %d", n, 6*dim)
 	}
 	var norm float32
-	for _, w := range e2.core.clf.dw[5*300:] {
+	for _, w := range e2.core.clf.dw[5*dim:] {
 		norm += w * w
 	}
 	if norm == 0 {
