@@ -78,6 +78,31 @@ func (fz *featurizer) extract(norm string) textFeatures {
 			latinGrams(t.text, func(g string) { add('g', g, weightLatinNg) })
 		}
 	}
+	// English phrases of two words ("send back", "in pieces"): adjacent,
+	// or in order with stop words and at most one other word between
+	// ("send it back", "send the jumper back").
+	var latin, words []string
+	for _, t := range toks {
+		if !t.han && !isNumber(t.text) {
+			latin = append(latin, t.text)
+			if !t.stop {
+				words = append(words, t.text)
+			}
+		}
+	}
+	phrase := func(a, b string) {
+		if g, ok := fz.syn.group[a+" "+b]; ok {
+			add('s', g, weightSyn)
+		}
+	}
+	for i := 1; i < len(latin); i++ {
+		phrase(latin[i-1], latin[i])
+	}
+	for i := range words {
+		for j := i + 1; j <= i+2 && j < len(words); j++ {
+			phrase(words[i], words[j])
+		}
+	}
 	for phrase, g := range fz.syn.phrases {
 		if strings.Contains(norm, phrase) {
 			add('s', g, weightSyn)

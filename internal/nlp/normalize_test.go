@@ -74,6 +74,10 @@ func TestSynonymsShareAFeature(t *testing.T) {
 		{"built-in chinese", "退货", "退换货", nil},
 		{"built-in stock", "有货吗", "现货吗", nil},
 		{"built-in english", "ship", "deliver", nil},
+		{"english phrase", "how do i send it back", "return", nil},
+		{"english phrase, a word between", "send the jumper back", "refund", nil},
+		{"english phrase and word", "my vase came in pieces", "it arrived broken", nil},
+		{"new chinese group", "会掉色吗", "洗了会不会染色", nil},
 		{"shop group", "小黑裙", "黑色连衣裙", [][]string{{"小黑裙", "黑色连衣裙"}}},
 	}
 	for _, tt := range tests {

@@ -70,10 +70,19 @@ func (s *synonyms) addGroup(words []string, shop bool) {
 	}
 }
 
-// synKey is the form a word is looked up by: English is stemmed like tokens are.
+// synKey is the form a word is looked up by: English is stemmed like tokens
+// are. An English phrase of the built-in groups is written with "_" between
+// its words ("send_back") and looked up as its stems joined by a space.
 func synKey(w string) string {
 	if hasHan(w) || strings.ContainsRune(w, ' ') {
 		return w
+	}
+	if strings.Contains(w, "_") {
+		parts := strings.Split(w, "_")
+		for i, p := range parts {
+			parts[i] = english.Stem(p, false)
+		}
+		return strings.Join(parts, " ")
 	}
 	return english.Stem(w, false)
 }
