@@ -35,6 +35,9 @@ func (db *DB) UpsertCoupons(ctx context.Context, shopID int64, cs []model.Coupon
 		if err := ensureBuyerRow(ctx, tx, shopID, c.BuyerID, now); err != nil {
 			return "", err
 		}
+		if err := markPreviousBuyer(ctx, tx, "coupons", shopID, c.ExternalID, c.BuyerID); err != nil {
+			return "", err
+		}
 		h := contentHash(c)
 		return upsert(ctx, tx, couponHashSQL, []any{shopID, c.ExternalID}, couponUpsertSQL,
 			[]any{shopID, c.ExternalID, c.BuyerID, c.Title, c.AmountFen, c.MinSpendFen, toMillis(c.IssuedAt),

@@ -50,6 +50,9 @@ func (db *DB) UpsertOrders(ctx context.Context, shopID int64, os []model.Order) 
 		if err := ensureBuyerRow(ctx, tx, shopID, o.BuyerID, now); err != nil {
 			return "", err
 		}
+		if err := markPreviousBuyer(ctx, tx, "orders", shopID, o.ExternalID, o.BuyerID); err != nil {
+			return "", err
+		}
 		h := contentHash(o)
 		return upsert(ctx, tx, orderHashSQL, []any{shopID, o.ExternalID}, orderUpsertSQL,
 			[]any{shopID, o.ExternalID, o.BuyerID, string(o.Status), o.TotalFen, o.PaidFen, o.ShippingFen, o.DiscountFen,

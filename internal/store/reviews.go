@@ -34,6 +34,9 @@ func (db *DB) UpsertReviews(ctx context.Context, shopID int64, rs []model.Review
 		if err := ensureBuyerRow(ctx, tx, shopID, r.BuyerID, now); err != nil {
 			return "", err
 		}
+		if err := markPreviousBuyer(ctx, tx, "reviews", shopID, r.ExternalID, r.BuyerID); err != nil {
+			return "", err
+		}
 		h := contentHash(r)
 		return upsert(ctx, tx, reviewHashSQL, []any{shopID, r.ExternalID}, reviewUpsertSQL,
 			[]any{shopID, r.ExternalID, r.BuyerID, r.OrderID, r.ProductID, r.Rating, r.Text, toMillis(r.CreatedAt), h, now}, h)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -36,6 +37,24 @@ func markTagsChanged(ctx context.Context, tx *sql.Tx, shopID int64, buyerExt str
 	_, err := tx.ExecContext(ctx, `UPDATE buyers SET tags_gen = tags_gen + 1, tags_due = 1
 WHERE shop_id = $1 AND external_id = $2 AND external_id <> ''`, shopID, buyerExt)
 	return err
+}
+
+// markPreviousBuyer does markTagsChanged for the buyer a row of table (an
+// order, a coupon, a review, by the shop's id for it) belonged to before
+// this change gave it to buyerExt: that buyer's tags may change too (one
+// order fewer can make a "returning" buyer "new" again). table is one of
+// the package's own names, never input.
+func markPreviousBuyer(ctx context.Context, tx *sql.Tx, table string, shopID int64, externalID, buyerExt string) error {
+	var prev string
+	err := tx.QueryRowContext(ctx, `SELECT buyer_ext FROM `+table+` WHERE shop_id = $1 AND external_id = $2`,
+		shopID, externalID).Scan(&prev)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && (prev == buyerExt || prev == "") {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return markTagsChanged(ctx, tx, shopID, prev)
 }
 
 // markShopTagsChanged does markTagsChanged for every verified buyer of the

@@ -123,6 +123,37 @@ func testTagChangesMarkDue(t *testing.T, e *env) {
 		}
 	}
 
+	// An order, a coupon or a review given to another buyer (the shop
+	// fixed whose it is): both buyers' tags may change.
+	for _, c := range []change{
+		{"an order moved to u2", func() error {
+			moved := o
+			moved.BuyerID = "u2"
+			_, err := e.s.UpsertOrders(e.ctx, a.ID, []model.Order{moved})
+			return err
+		}, true},
+		{"a coupon moved to u2", func() error {
+			_, err := e.s.UpsertCoupons(e.ctx, a.ID, []model.Coupon{{ExternalID: "C1", BuyerID: "u2", Title: "券", AmountFen: 5, IssuedAt: ms(0)}})
+			return err
+		}, true},
+		{"a review moved to u2", func() error {
+			_, err := e.s.UpsertReviews(e.ctx, a.ID, []model.Review{{ExternalID: "R1", BuyerID: "u2", Rating: 1, CreatedAt: ms(2)}})
+			return err
+		}, true},
+	} {
+		before1, before2 := e.settle(a.ID, "u1", far), e.settle(a.ID, "u2", far)
+		checkErr(t, c.name, c.apply(), nil)
+		for _, b := range []struct {
+			ext    string
+			before model.BuyerProfile
+		}{{"u1", before1}, {"u2", before2}} {
+			after := e.profile(a.ID, b.ext)
+			if after.TagsGen == b.before.TagsGen || after.TagsDue.UnixMilli() != 1 {
+				t.Errorf("%s: %s generation %d → %d, due %v; want marked due", c.name, b.ext, b.before.TagsGen, after.TagsGen, after.TagsDue)
+			}
+		}
+	}
+
 	// The shop's rules and thresholds: every verified buyer of the shop,
 	// not the visitors, not another shop's.
 	b := e.shop("due-b")
