@@ -52,8 +52,17 @@ func (z *zones) retention(ctx context.Context, shopID int64) (time.Duration, err
 	return z.keep[shopID], nil
 }
 
+// ContributionVersion is the version of what Contribution counts. Raise it
+// whenever a release changes that (a measure added or redefined): the job
+// then rebuilds every shop's figures once, so the past is counted as the
+// present is. 1: a wait moved to another group's queue is one wait; a
+// question a rule handed over that the engine would have answered is no
+// knowledge gap; turns of image messages are not questions.
+const ContributionVersion = 1
+
 // Refresh brings the rollups up to date: it starts the rebuild of new
-// shops and of shops that moved to another time zone, works the rebuilds
+// shops, of shops that moved to another time zone and of shops counted by
+// an older ContributionVersion, works the rebuilds
 // off, then recomputes every conversation that changed since the cursors.
 // It returns when it has caught up. It takes (or renews) the job's lease
 // first and gives ErrNotHolder while another node holds it; every batch it
@@ -83,8 +92,8 @@ func (s *Service) Refresh(ctx context.Context) error {
 	z := &zones{st: s.st, loc: map[int64]*time.Location{}, keep: map[int64]time.Duration{}}
 	for _, sh := range shops {
 		z.loc[sh.ShopID] = location(sh.Timezone)
-		if sh.BuiltIn != sh.Timezone {
-			if err := s.st.StartStatsRebuild(ctx, sh.ShopID, sh.Timezone); err != nil {
+		if sh.BuiltIn != sh.Timezone || sh.Version != ContributionVersion {
+			if err := s.st.StartStatsRebuild(ctx, sh.ShopID, sh.Timezone, ContributionVersion); err != nil {
 				return err
 			}
 			sh.Rebuilding, sh.RebuildID = true, 0

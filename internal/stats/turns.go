@@ -107,7 +107,11 @@ func (f *facts) turns() {
 		}
 	}
 	for i, m := range msgs {
-		if m.Sender != model.SenderBuyer {
+		// An image asks nothing the knowledge base could answer. (The bot
+		// read images as text before it acknowledged them; this leaves
+		// those turns out of the figures too, with their URL as the
+		// question.)
+		if m.Sender != model.SenderBuyer || !m.Kind.IsText() {
 			continue
 		}
 		class, meta, reply, ok := classify(replies[m.ID])

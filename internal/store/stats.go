@@ -23,7 +23,7 @@ type Stats interface {
 	GetStatsLease(ctx context.Context) (StatsLease, error)
 
 	StatsShops(ctx context.Context) ([]StatsShop, error)
-	StartStatsRebuild(ctx context.Context, shopID int64, timezone string) error
+	StartStatsRebuild(ctx context.Context, shopID int64, timezone string, version int) error
 	InitStatsCursors(ctx context.Context, settledFrom time.Time) error
 	StatsRebuildBatch(ctx context.Context, shopID, afterID int64, limit int) ([]int64, error)
 	StatsCursors(ctx context.Context) (map[string]StatsCursor, error)
@@ -90,6 +90,9 @@ type StatsShop struct {
 	BuiltIn    string // the zone of the rollups
 	Rebuilding bool
 	RebuildID  int64 // conversations up to this id are rebuilt
+	// Version is the version of the computation the rollups were made
+	// with (the statistics job's ContributionVersion); 0 before any.
+	Version int
 }
 
 // StatsCursor is a position in one of the job's sources: an id, or a time
@@ -186,7 +189,8 @@ WHERE COALESCE((SELECT status FROM agent_status_log WHERE shop_id = $1 AND accou
 
 // StatsShops lists every shop with its statistics state.
 func (db *DB) StatsShops(ctx context.Context) ([]StatsShop, error) {
-	const q = `SELECT s.id, s.timezone, COALESCE(t.timezone, ''), COALESCE(t.rebuilding, 1), COALESCE(t.rebuild_id, 0)
+	const q = `SELECT s.id, s.timezone, COALESCE(t.timezone, ''), COALESCE(t.rebuilding, 1), COALESCE(t.rebuild_id, 0),
+COALESCE(t.version, 0)
 FROM shops s LEFT JOIN stats_shops t ON t.shop_id = s.id ORDER BY s.id`
 	rows, err := db.r.QueryContext(ctx, q)
 	if err != nil {
@@ -197,7 +201,7 @@ FROM shops s LEFT JOIN stats_shops t ON t.shop_id = s.id ORDER BY s.id`
 	for rows.Next() {
 		var s StatsShop
 		var rebuilding int
-		if err := rows.Scan(&s.ShopID, &s.Timezone, &s.BuiltIn, &rebuilding, &s.RebuildID); err != nil {
+		if err := rows.Scan(&s.ShopID, &s.Timezone, &s.BuiltIn, &rebuilding, &s.RebuildID, &s.Version); err != nil {
 			return nil, fmt.Errorf("store: stats shops: %w", err)
 		}
 		s.Rebuilding = rebuilding != 0
@@ -207,12 +211,14 @@ FROM shops s LEFT JOIN stats_shops t ON t.shop_id = s.id ORDER BY s.id`
 }
 
 // StartStatsRebuild starts recomputing all of a shop's conversations in
-// timezone: on the first run, or when the shop moved to another zone (every
-// bucket moves; each conversation's old share is taken back as it is
-// recomputed, so the figures stay whole meanwhile).
-func (db *DB) StartStatsRebuild(ctx context.Context, shopID int64, timezone string) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO stats_shops (shop_id, timezone, rebuild_id, rebuilding) VALUES ($1, $2, 0, 1)
-ON CONFLICT (shop_id) DO UPDATE SET timezone = excluded.timezone, rebuild_id = 0, rebuilding = 1`, shopID, timezone)
+// timezone with the computation of the given version: on the first run,
+// when the shop moved to another zone (every bucket moves), or when the
+// computation changed. Each conversation's old share is taken back as it is
+// recomputed, so the figures stay whole meanwhile.
+func (db *DB) StartStatsRebuild(ctx context.Context, shopID int64, timezone string, version int) error {
+	_, err := db.w.ExecContext(ctx, `INSERT INTO stats_shops (shop_id, timezone, rebuild_id, rebuilding, version) VALUES ($1, $2, 0, 1, $3)
+ON CONFLICT (shop_id) DO UPDATE SET timezone = excluded.timezone, rebuild_id = 0, rebuilding = 1, version = excluded.version`,
+		shopID, timezone, version)
 	if err != nil {
 		return fmt.Errorf("store: start stats rebuild of shop %d: %w", shopID, err)
 	}

@@ -28,8 +28,38 @@ func testStats(t *testing.T, e *env) {
 		{"sources", testStatsSources},
 		{"load", testStatsLoad},
 		{"gaps", testStatsGaps},
+		{"shops", testStatsShops},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, e.in(t)) })
+	}
+}
+
+// testStatsShops: a shop starts unbuilt; a rebuild records the zone and
+// the computation's version, and a later one replaces both.
+func testStatsShops(t *testing.T, e *env) {
+	a := e.shop("sv-a")
+	find := func() store.StatsShop {
+		t.Helper()
+		shops, err := e.s.StatsShops(e.ctx)
+		checkErr(t, "StatsShops", err, nil)
+		for _, s := range shops {
+			if s.ShopID == a.ID {
+				return s
+			}
+		}
+		t.Fatalf("shop %d not listed", a.ID)
+		return store.StatsShop{}
+	}
+	if s := find(); s.BuiltIn != "" || s.Version != 0 || !s.Rebuilding {
+		t.Fatalf("a new shop: %+v, want no zone, version 0, rebuilding", s)
+	}
+	checkErr(t, "StartStatsRebuild", e.s.StartStatsRebuild(e.ctx, a.ID, "Asia/Shanghai", 3), nil)
+	if s := find(); s.BuiltIn != "Asia/Shanghai" || s.Version != 3 || !s.Rebuilding || s.RebuildID != 0 {
+		t.Fatalf("after a rebuild started: %+v", s)
+	}
+	checkErr(t, "again", e.s.StartStatsRebuild(e.ctx, a.ID, "Europe/Berlin", 4), nil)
+	if s := find(); s.BuiltIn != "Europe/Berlin" || s.Version != 4 {
+		t.Fatalf("after another rebuild started: %+v", s)
 	}
 }
 
