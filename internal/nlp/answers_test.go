@@ -72,3 +72,24 @@ func TestAnswerDocs(t *testing.T) {
 		t.Errorf("answerDocs = %q, want %q", got, want)
 	}
 }
+
+// TestIntentBlockOnlyForShops: the intent model's posterior is part of the
+// dense input of a shop's FAQ, not of an FAQ whose questions carry no
+// e-commerce intent (a library's), where it would be noise.
+func TestIntentBlockOnlyForShops(t *testing.T) {
+	fz := &featurizer{syn: builtinSynonyms()}
+	shop := answerFAQs()
+	if c := buildCore(questionFeatures(fz, shop, shop), len(shop), false); c.intent == nil {
+		t.Error("a shop's FAQ got no intent input")
+	}
+	library := []FAQ{
+		{ID: "renew", Question: "how do I renew a book", Similar: []string{"can I extend my loan", "renew library books online"}},
+		{ID: "hours", Question: "when is the reading room open", Similar: []string{"reading room opening times", "is the library open on sunday"}},
+		{ID: "card", Question: "how do I get a library card", Similar: []string{"sign up for a reader card", "library membership card"}},
+		{ID: "wifi", Question: "what is the wifi password", Similar: []string{"how to connect to the wifi", "internet access in the library"}},
+		{ID: "print", Question: "can I print documents here", Similar: []string{"where is the printer", "how much does printing cost per page"}},
+	}
+	if c := buildCore(questionFeatures(fz, library, library), len(library), false); c.intent != nil {
+		t.Error("a library's FAQ got the e-commerce intent input")
+	}
+}
