@@ -89,9 +89,11 @@ func Build(faqs []FAQ, opts Options) (*Engine, error) {
 	e.fz = &featurizer{syn: builtinSynonyms().withGroups(opts.Synonyms), numbers: numberWeight(clean)}
 	texts := questionFeatures(e.fz, clean, clean)
 	e.verbatim, e.answers = buildVerbatim(texts), answerGroups(clean)
-	// Calibration trains its own core on part of the FAQ, and the intent
-	// model may need training too: all three run at once on a multi-core
-	// machine.
+	// Calibration trains its own core on part of the FAQ, and a shop's own
+	// intents need an intent model of their own: all three run at once on
+	// a multi-core machine. (Every FAQ core first waits for the built-in
+	// intent model, trained once per process, which its dense input may
+	// use: see intent_input.go.)
 	var (
 		wg    sync.WaitGroup
 		fuse  *[3]float32
