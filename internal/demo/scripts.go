@@ -141,6 +141,12 @@ var (
 		buyer("好的，谢谢", "太好了"),
 		agent("不客气，祝收礼的人喜欢～"),
 	}
+	agencyZH = []line{
+		agent("亲，我们暂时不招代理和分销哦，公司或团体批量采购可以留下联系方式，采购同事会联系您～",
+			"目前没有代理和分销的合作呢，批量采购的话可以给您对接采购同事哦～"),
+		buyer("好的，知道了", "那好吧，谢谢"),
+		agent("不客气～"),
+	}
 	tradeInZH = []line{
 		agent("亲，线上暂时没有以旧换新，不过门店设有旧衣回收箱，投递旧衣可以领一张10元无门槛券，下次购物可用～",
 			"我们目前没有以旧换新活动哦，旧衣服可以投到门店的回收箱，会送您10元无门槛券～"),
@@ -273,7 +279,10 @@ var scripts = []script{
 	{name: "gift-wrap", weight: 0.8, lines: []string{"可以包装成礼物送人吗", "转人工"}, human: giftWrapZH, mood: unsure},
 	{name: "gift-wrap-2", weight: 0.5, lines: []string{"能帮忙打包成礼品吗", "人工"}, human: giftWrapZH, mood: unsure},
 	{name: "gift-pack-leave", weight: 0.5, lines: []string{"有礼品包装吗"}, mood: unsure},
-	{name: "trade-in", weight: 0.6, lines: []string{"你们搞不搞以旧换新", "旧衣服回收吗"}, human: tradeInZH, mood: unsure},
+	{name: "trade-in", weight: 0.6, lines: []string{"有以旧换新吗", "旧衣服能换新的吗"}, human: tradeInZH, mood: unsure},
+	// Two questions nothing in the shop answers: the bot falls back twice
+	// and hands over (reason misses).
+	{name: "agency", weight: 0.5, lines: []string{"你们招代理吗", "你们招不招代理商"}, human: agencyZH, mood: unsure},
 	{name: "recycle", weight: 0.5, lines: []string{"旧衣服可以回收吗", "转人工"}, human: tradeInZH, mood: unsure},
 	{name: "birthday", weight: 0.6, lines: []string{"会员生日有福利吗", "转人工"}, human: birthdayZH, mood: unsure},
 	{name: "birthday-2", weight: 0.4, lines: []string{"生日当月有折扣吗", "人工"}, human: birthdayZH, mood: unsure},

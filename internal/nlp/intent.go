@@ -50,6 +50,9 @@ func NewIntentModel(extra []IntentExamples) (*IntentModel, error) {
 	return trainIntentModel(extra)
 }
 
+// shopExampleWeight is how many times a shop's own intent example counts.
+const shopExampleWeight = 3
+
 // trainIntentModel trains on the built-in corpus plus the shop's examples.
 func trainIntentModel(extra []IntentExamples) (*IntentModel, error) {
 	m := &IntentModel{fz: &featurizer{syn: builtinSynonyms()}}
@@ -88,8 +91,13 @@ func trainIntentModel(extra []IntentExamples) (*IntentModel, error) {
 			byID[ex.ID] = len(m.metas)
 			m.metas = append(m.metas, intentdata.Intent{ID: ex.ID, Category: ex.Category, Priority: max(1, ex.Priority)})
 		}
+		// A shop writes a handful of examples where the corpus has dozens
+		// an intent: each counts shopExampleWeight times, or a new intent
+		// loses to the corpus's large "other" on its own examples' words.
 		for _, t := range ex.Examples {
-			add(ex.ID, t)
+			for range shopExampleWeight {
+				add(ex.ID, t)
+			}
 		}
 	}
 	m.core = buildCore(qs, len(m.metas), true)
