@@ -99,8 +99,8 @@ func TestEveryIntentHasEnoughExamples(t *testing.T) {
 		}
 	}
 	for _, it := range intentdata.Intents {
-		if zh[it.ID] < 40 || en[it.ID] < 20 {
-			t.Errorf("intent %s has %d Chinese and %d English examples, want 40 and 20", it.ID, zh[it.ID], en[it.ID])
+		if zh[it.ID] < 60 || en[it.ID] < 30 {
+			t.Errorf("intent %s has %d Chinese and %d English examples, want 60 and 30", it.ID, zh[it.ID], en[it.ID])
 		}
 	}
 }
