@@ -256,9 +256,6 @@ type BacklogStats struct {
 	// Skipped counts suggestions and courtesies dropped with the lanes
 	// full.
 	Skipped uint64
-	// Posted counts the messages the bot stored (replies, greetings,
-	// notices): beside the people's messages, the whole traffic.
-	Posted uint64
 }
 
 func (q *backlog) stats() BacklogStats {

@@ -161,11 +161,11 @@ func (b *Bot) enqueue(j job) int {
 const shedLogEvery = 10 * time.Second
 
 // Backlog reports the bot's backlog on this node, for metrics and tests.
-func (b *Bot) Backlog() BacklogStats {
-	s := b.queue.stats()
-	s.Posted = b.posted.Load()
-	return s
-}
+func (b *Bot) Backlog() BacklogStats { return b.queue.stats() }
+
+// Posted counts the messages the bot stored on this node (replies,
+// greetings, notices): beside people's messages, the whole traffic.
+func (b *Bot) Posted() uint64 { return b.posted.Load() }
 
 // HandleNow does at once, on the caller's goroutine, what Handle would
 // queue for a bus event of this node, and returns when the bot's replies

@@ -307,11 +307,11 @@ func TestHandleNow(t *testing.T) {
 	}
 }
 
-// TestPostedCountsStoredReplies: Backlog().Posted counts every message the
+// TestPostedCountsStoredReplies: Posted counts every message the
 // bot stored, and only those (it feeds xiaoer_bot_messages_total).
 func TestPostedCountsStoredReplies(t *testing.T) {
 	w := newWorld(t)
-	if n := w.bot.Backlog().Posted; n != 0 {
+	if n := w.bot.Posted(); n != 0 {
 		t.Fatalf("Posted before any message = %d", n)
 	}
 	c := w.buyerSays("b1", "多久发货")
@@ -320,7 +320,7 @@ func TestPostedCountsStoredReplies(t *testing.T) {
 	if stored == 0 {
 		t.Fatal("the bot stored no reply")
 	}
-	if n := w.bot.Backlog().Posted; n != stored {
+	if n := w.bot.Posted(); n != stored {
 		t.Errorf("Posted = %d, the bot stored %d messages", n, stored)
 	}
 }

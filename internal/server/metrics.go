@@ -94,10 +94,11 @@ func registerBotMetrics(reg *prometheus.Registry, b *bot.Bot) {
 			func(s bot.BacklogStats) uint64 { return s.Overloaded }),
 		counter("xiaoer_bot_shed_total", "Buyer messages to the bot dropped with both bounds full: stored and acknowledged, not answered by the bot.",
 			func(s bot.BacklogStats) uint64 { return s.Shed }),
-		counter("xiaoer_bot_messages_total", "Messages the bot stored on this node (replies, greetings, notices); people's are in xiaoer_messages_total.",
-			func(s bot.BacklogStats) uint64 { return s.Posted }),
 		counter("xiaoer_bot_skipped_total", "Suggestions for agents and courtesies (greeting, rating invitation) the bot skipped with its backlog full.",
 			func(s bot.BacklogStats) uint64 { return s.Skipped }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "xiaoer_bot_messages_total",
+			Help: "Messages the bot stored on this node (replies, greetings, notices); people's are in xiaoer_messages_total."},
+			func() float64 { return float64(b.Posted()) }),
 	)
 }
 

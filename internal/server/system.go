@@ -44,9 +44,10 @@ func (s *Server) systemGet(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Backups copy the whole installation: only the installation's own
 	// shop sees and makes them.
-	out["installation"] = stateOf(r).shop.ID == first
-	out["backups_enabled"] = s.opts.BackupDir != "" && stateOf(r).shop.ID == first
-	if out["backups_enabled"] == true {
+	ours := stateOf(r).shop.ID == first
+	enabled := s.opts.BackupDir != "" && ours
+	out["installation"], out["backups_enabled"] = ours, enabled
+	if enabled {
 		backups, err := s.listBackups()
 		if err != nil {
 			return err
