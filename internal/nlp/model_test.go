@@ -133,3 +133,43 @@ func TestTrainLinearLearnsDenseInput(t *testing.T) {
 		}
 	}
 }
+
+// TestClassWeights: each class's examples weigh the mean count over its
+// own, within bounds; absent classes weigh nothing.
+func TestClassWeights(t *testing.T) {
+	ys := []int32{0, 0, 0, 0, 0, 0, 1, 1, 1, 3, 3, 3}
+	want := []float32{4.0 / 6, 4.0 / 3, 0, 4.0 / 3}
+	got := classWeights(ys, 4)
+	for c := range want {
+		if math.Abs(float64(got[c]-want[c])) > 1e-6 {
+			t.Errorf("class %d: weight %.4f, want %.4f (all %v)", c, got[c], want[c], got)
+		}
+	}
+	lopsided := append(make([]int32, 99), 1) // 99 of class 0, one of class 1: 50/1 uncapped
+	if w := classWeights(lopsided, 2); w[1] != maxClassWeight {
+		t.Errorf("weights %v: want class 1 capped at %v", w, maxClassWeight)
+	}
+}
+
+// TestPhrasingCountIsNoPrior: a message that only shares what two FAQs
+// have in common is not given to the one with more phrasings. Without class
+// weights the FAQ of twenty phrasings took it with probability 0.68.
+func TestPhrasingCountIsNoPrior(t *testing.T) {
+	var xs []sparse
+	var ys []int32
+	for range 20 {
+		xs = append(xs, sparse{ids: []int32{0, 1}, ws: []float32{0.6, 0.8}})
+		ys = append(ys, 0)
+	}
+	for range 4 {
+		xs = append(xs, sparse{ids: []int32{0, 2}, ws: []float32{0.6, 0.8}})
+		ys = append(ys, 1)
+	}
+	m := trainLinear(xs, nil, ys, nil, 3, 0, 2)
+	out := make([]float32, 2)
+	m.logits(sparse{ids: []int32{0}, ws: []float32{1}}, nil, out)
+	softmaxInPlace(out)
+	if out[0] > 0.6 || out[0] < 0.4 {
+		t.Errorf("shared feature only: probabilities %v, want both near 0.5", out)
+	}
+}
