@@ -70,17 +70,7 @@ func TestSmallShopsAnswerDirectly(t *testing.T) {
 	}{{"ecom-zh", 0.07}, {"ecom-en", 0.2}} {
 		t.Run(shop.name, func(t *testing.T) {
 			dir := "../../bench/" + shop.name + "/"
-			type line struct {
-				ID       string   `json:"id"`
-				Question string   `json:"question"`
-				Similar  []string `json:"similar"`
-				Answer   string   `json:"answer"`
-			}
-			var faqs []FAQ
-			for _, l := range loadJSONL[line](t, dir+"faq.jsonl") {
-				faqs = append(faqs, FAQ{ID: l.ID, Question: l.Question, Similar: l.Similar, Answer: l.Answer})
-			}
-			e, err := Build(faqs, Options{})
+			e, err := Build(loadFAQ(t, dir+"faq.jsonl"), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -35,7 +35,8 @@ type testQuery struct {
 	Expect *string `json:"expect"`
 }
 
-func shopFAQ(t testing.TB) []FAQ {
+// loadFAQ reads an FAQ file in the format of `xiaoer eval --faq`.
+func loadFAQ(t testing.TB, path string) []FAQ {
 	type line struct {
 		ID       string   `json:"id"`
 		Question string   `json:"question"`
@@ -43,11 +44,13 @@ func shopFAQ(t testing.TB) []FAQ {
 		Answer   string   `json:"answer"`
 	}
 	var faqs []FAQ
-	for _, l := range loadJSONL[line](t, "testdata/shop_faq.jsonl") {
+	for _, l := range loadJSONL[line](t, path) {
 		faqs = append(faqs, FAQ{ID: l.ID, Question: l.Question, Similar: l.Similar, Answer: l.Answer})
 	}
 	return faqs
 }
+
+func shopFAQ(t testing.TB) []FAQ { return loadFAQ(t, "testdata/shop_faq.jsonl") }
 
 func buildShop(t testing.TB, opts Options) *Engine {
 	t.Helper()
